@@ -1,1 +1,387 @@
-int main(void) { return 0; }
+/*
+ * revgraph's entry point: global options, the command table, argument
+ * parsing with argparse's rules, and the setup each command needs, done
+ * once here so that every cmd_<name>() starts from a ready context.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "revgraph/common.h"
+#include "revgraph/script.h"
+#include "banned.h"
+
+static const struct rg_command commands[] = {
+	{ "branches", cmd_branches, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_branches_opts, NULL,
+	  "Show current branch points." },
+	{ "heads", cmd_heads, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_heads_opts, NULL,
+	  "Show current available heads in the script directory." },
+	{ "history", cmd_history, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_history_opts, NULL,
+	  "List changeset scripts in chronological order." },
+	{ "show", cmd_show, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_show_opts, "rev",
+	  "Show the revision(s) denoted by the given symbol." },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage_line(FILE *f, const struct rg_command *cmd)
+{
+	const struct rg_opt *o;
+
+	fprintf(f, "usage: revgraph %s [-h]", cmd->name);
+	for (o = cmd->opts; o->long_name; o++) {
+		if (o->short_name)
+			fprintf(f, " [-%c%s%s]", o->short_name, o->metavar ? " " : "",
+				o->metavar ? o->metavar : "");
+		else
+			fprintf(f, " [--%s%s%s]", o->long_name, o->metavar ? " " : "",
+				o->metavar ? o->metavar : "");
+	}
+	if (cmd->positional)
+		fprintf(f, !strcmp(cmd->positional, "revisions") ? " revisions [revisions ...]" : " %s",
+			cmd->positional);
+	fputc('\n', f);
+}
+
+static void command_help(const struct rg_command *cmd)
+{
+	const struct rg_opt *o;
+
+	usage_line(stdout, cmd);
+	printf("\n%s\n\n", cmd->help);
+	if (cmd->positional)
+		printf("positional arguments:\n  %-22s %s\n\n", cmd->positional,
+		       "revision identifier(s)");
+	printf("options:\n  %-22s %s\n", "-h, --help", "show this help message and exit");
+	for (o = cmd->opts; o->long_name; o++) {
+		char name[64];
+
+		if (o->short_name)
+			snprintf(name, sizeof(name), "-%c, --%s%s%s", o->short_name, o->long_name,
+				 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		else
+			snprintf(name, sizeof(name), "--%s%s%s", o->long_name, o->metavar ? " " : "",
+				 o->metavar ? o->metavar : "");
+		printf("  %-22s %s\n", name, o->help);
+	}
+}
+
+static void main_usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: revgraph [-h] [--version] [-c CONFIG] [-n NAME] [-x X] [--raiseerr]\n"
+	      "                {", f);
+	for (i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "%s%s", i ? "," : "", commands[i].name);
+	fputs("} ...\n", f);
+}
+
+static void main_help(void)
+{
+	size_t i;
+
+	main_usage(stdout);
+	puts("\npositional arguments:");
+	for (i = 0; i < N_COMMANDS; i++)
+		printf("    %-16s %s\n", commands[i].name, commands[i].help);
+	puts("\noptions:\n"
+	     "  -h, --help            show this help message and exit\n"
+	     "  --version             show program's version number and exit\n"
+	     "  -c CONFIG, --config CONFIG\n"
+	     "                        Alternate config file; defaults to value of\n"
+	     "                        ALEMBIC_CONFIG environment variable, or \"alembic.ini\"\n"
+	     "  -n NAME, --name NAME  Name of section in .ini file to use for Alembic config\n"
+	     "  -x X                  Additional arguments consumed by custom env.py scripts\n"
+	     "  --raiseerr            Accepted for compatibility (revgraph never shows tracebacks)\n"
+	     "\nEvery command also takes --json where it prints revisions (see docs/json.md).");
+}
+
+static int usage_error(const struct rg_command *cmd, const char *fmt, const char *arg)
+{
+	if (cmd) {
+		usage_line(stderr, cmd);
+		fprintf(stderr, "revgraph %s: error: ", cmd->name);
+	} else {
+		main_usage(stderr);
+		fputs("revgraph: error: ", stderr);
+	}
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* argparse takes "-1" or "-.5" for a value, anything else with '-' for an option */
+static bool looks_negative(const char *s)
+{
+	const char *p = s + 1;
+
+	if (s[0] != '-' || !*p)
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	return !*p && p > s + 1;
+}
+
+static int find_long(const struct rg_opt *opts, const char *name, size_t len)
+{
+	int i, found = -1, n = 0;
+
+	for (i = 0; opts[i].long_name; i++) {
+		if (strlen(opts[i].long_name) == len && !strncmp(opts[i].long_name, name, len))
+			return i;
+		if (!strncmp(opts[i].long_name, name, len)) {
+			found = i;
+			n++;
+		}
+	}
+	return n == 1 ? found : (n > 1 ? -2 : -1);
+}
+
+static int parse_args(struct rg_args *out, const struct rg_command *cmd, int argc,
+		      const char **argv)
+{
+	int i, o;
+	bool only_pos = false;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+
+		if (only_pos || a[0] != '-' || !a[1] || looks_negative(a)) {
+			if (out->n_pos == RG_MAX_POSITIONALS)
+				return usage_error(cmd, "too many arguments%s", "");
+			out->pos[out->n_pos++] = a;
+			continue;
+		}
+		if (!strcmp(a, "--")) {
+			only_pos = true;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			command_help(cmd);
+			return -1;
+		}
+		if (a[1] == '-') {
+			const char *eq = strchr(a, '=');
+			size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+			o = find_long(cmd->opts, a + 2, len);
+			if (o == -2)
+				return usage_error(cmd, "ambiguous option: %s", a);
+			if (o < 0)
+				return usage_error(cmd, "unrecognized arguments: %s", a);
+			if (eq)
+				val = eq + 1;
+		} else {
+			for (o = 0; cmd->opts[o].long_name && cmd->opts[o].short_name != a[1]; o++)
+				;
+			if (!cmd->opts[o].long_name)
+				return usage_error(cmd, "unrecognized arguments: %s", a);
+			if (a[2]) {
+				if (!cmd->opts[o].metavar) {
+					/* bundled flags such as -vi */
+					char *rest = NULL;
+
+					(void)rest;
+					out->set[o] = true;
+					{
+						const char *p;
+
+						for (p = a + 2; *p; p++) {
+							int k;
+
+							for (k = 0; cmd->opts[k].long_name &&
+								    cmd->opts[k].short_name != *p; k++)
+								;
+							if (!cmd->opts[k].long_name || cmd->opts[k].metavar)
+								return usage_error(cmd, "unrecognized arguments: %s", a);
+							out->set[k] = true;
+						}
+					}
+					continue;
+				}
+				val = a[2] == '=' ? a + 3 : a + 2;
+			}
+		}
+		out->set[o] = true;
+		if (cmd->opts[o].metavar) {
+			if (!val) {
+				if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] &&
+						      !looks_negative(argv[i + 1]))) {
+					static char msg[128];
+
+					snprintf(msg, sizeof(msg), "argument -%c/--%s: expected one argument",
+						 cmd->opts[o].short_name ? cmd->opts[o].short_name : '-',
+						 cmd->opts[o].long_name);
+					return usage_error(cmd, "%s", msg);
+				}
+				val = argv[++i];
+			}
+			out->value[o] = val;
+		} else if (val) {
+			return usage_error(cmd, "argument --%s: ignored explicit argument", cmd->opts[o].long_name);
+		}
+	}
+	if (cmd->positional && !out->n_pos)
+		return usage_error(cmd, "the following arguments are required: %s", cmd->positional);
+	if (!cmd->positional && out->n_pos)
+		return usage_error(cmd, "unrecognized arguments: %s", out->pos[0]);
+	if (cmd->positional && strcmp(cmd->positional, "revisions") && out->n_pos > 1)
+		return usage_error(cmd, "unrecognized arguments: %s", out->pos[1]);
+	return 0;
+}
+
+static int opt_index(const struct rg_ctx *ctx, const char *long_name)
+{
+	int i;
+
+	for (i = 0; ctx->cmd->opts[i].long_name; i++)
+		if (!strcmp(ctx->cmd->opts[i].long_name, long_name))
+			return i;
+	return -1;
+}
+
+bool rg_ctx_flag(const struct rg_ctx *ctx, const char *long_name)
+{
+	int i = opt_index(ctx, long_name);
+
+	return i >= 0 && ctx->args.set[i];
+}
+
+const char *rg_ctx_value(const struct rg_ctx *ctx, const char *long_name)
+{
+	int i = opt_index(ctx, long_name);
+
+	return i >= 0 ? ctx->args.value[i] : NULL;
+}
+
+int rg_cmd_failed(struct rg_ctx *ctx, const char *message)
+{
+	const char *detail = rg_error_detail();
+
+	fwrite(ctx->out.buf, 1, ctx->out.len, stdout);
+	rg_str_reset(&ctx->out);
+	printf("FAILED: %s\n", message);
+	if (*detail)
+		fprintf(stderr, "%s\n", detail);
+	return 255;
+}
+
+/* Take the value of a global option given as "-cX", "-c X", "--config=X" or "--config X". */
+static const char *global_value(int *i, int argc, const char **argv, const char *s, const char *l)
+{
+	const char *a = argv[*i];
+	size_t ll = strlen(l);
+
+	if (!strcmp(a, s) || !strcmp(a, l))
+		return *i + 1 < argc ? argv[++*i] : NULL;
+	if (!strncmp(a, l, ll) && a[ll] == '=')
+		return a + ll + 1;
+	if (!strncmp(a, s, 2) && a[2] && a[1] != '-')
+		return a + 2;
+	return NULL;
+}
+
+static bool is_global(const char *a, const char *s, const char *l)
+{
+	size_t ll = strlen(l);
+
+	return !strcmp(a, s) || !strcmp(a, l) || (!strncmp(a, l, ll) && a[ll] == '=') ||
+	       (!strncmp(a, s, 2) && a[2] && a[1] != '-');
+}
+
+int main(int argc, const char **argv)
+{
+	struct rg_ctx ctx;
+	struct rg_str warnings = RG_STR_INIT;
+	const char *config = NULL, *name = NULL;
+	const struct rg_command *cmd = NULL;
+	int i, status = 0, err;
+	size_t k;
+
+	memset(&ctx, 0, sizeof(ctx));
+	rg_str_init(&ctx.out);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--version")) {
+			printf("revgraph %s\n", rg_version());
+			return 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			main_help();
+			return 0;
+		} else if (!strcmp(a, "--raiseerr")) {
+			continue;
+		} else if (is_global(a, "-c", "--config")) {
+			if (!(config = global_value(&i, argc, argv, "-c", "--config")))
+				return usage_error(NULL, "argument -c/--config: expected one argument%s", "");
+		} else if (is_global(a, "-n", "--name")) {
+			if (!(name = global_value(&i, argc, argv, "-n", "--name")))
+				return usage_error(NULL, "argument -n/--name: expected one argument%s", "");
+		} else if (is_global(a, "-x", "-x")) {
+			if (!global_value(&i, argc, argv, "-x", "-x"))
+				return usage_error(NULL, "argument -x: expected one argument%s", "");
+		} else if (a[0] == '-') {
+			return usage_error(NULL, "unrecognized arguments: %s", a);
+		} else {
+			break;
+		}
+	}
+	if (i >= argc)
+		return usage_error(NULL, "too few arguments%s", "");
+	for (k = 0; k < N_COMMANDS; k++)
+		if (!strcmp(commands[k].name, argv[i]))
+			cmd = &commands[k];
+	if (!cmd) {
+		struct rg_str choices = RG_STR_INIT;
+
+		for (k = 0; k < N_COMMANDS; k++)
+			rg_str_addf(&choices, "%s'%s'", k ? ", " : "", commands[k].name);
+		fprintf(stderr, "revgraph: error: argument command: invalid choice: '%s' (choose from %s)\n",
+			argv[i], choices.buf);
+		main_usage(stderr);
+		rg_str_release(&choices);
+		return 2;
+	}
+	ctx.cmd = cmd;
+	err = parse_args(&ctx.args, cmd, argc - i - 1, argv + i + 1);
+	if (err)
+		return err < 0 ? 0 : err;
+
+	if (cmd->needs & RG_NEEDS_CONFIG) {
+		err = rg_config_load(&ctx.cfg, config, name);
+		if (err) {
+			status = rg_cmd_failed(&ctx, rg_error_last());
+			goto out;
+		}
+	}
+	if (cmd->needs & RG_NEEDS_MAP) {
+		err = rg_script_load(&ctx.map, ctx.cfg, &warnings);
+		if (warnings.len)
+			fputs(warnings.buf, stderr);
+		if (err) {
+			status = rg_cmd_failed(&ctx, rg_error_last());
+			goto out;
+		}
+	}
+	status = cmd->fn(argc - i - 1, argv + i + 1, &ctx);
+	if (ctx.out.failed) {
+		status = rg_cmd_failed(&ctx, "out of memory");
+	} else {
+		fwrite(ctx.out.buf, 1, ctx.out.len, stdout);
+	}
+out:
+	if (fflush(stdout) && !status)
+		status = 1;
+	rg_str_release(&ctx.out);
+	rg_str_release(&warnings);
+	rg_revmap_free(ctx.map);
+	rg_config_free(ctx.cfg);
+	return status;
+}

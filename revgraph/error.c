@@ -15,6 +15,7 @@
 static _Thread_local char inline_slot[RG_ERROR_INLINE];
 static _Thread_local char *heap_slot;
 static _Thread_local int slot_code;
+static _Thread_local char detail_slot[RG_ERROR_INLINE];
 
 const char *rg_error_last(void)
 {
@@ -33,6 +34,7 @@ int rg_error_set(int code, const char *fmt, ...)
 
 	free(heap_slot);
 	heap_slot = NULL;
+	detail_slot[0] = '\0';
 	va_start(ap, fmt);
 	need = vsnprintf(inline_slot, sizeof(inline_slot), fmt, ap);
 	va_end(ap);
@@ -51,8 +53,23 @@ int rg_error_set(int code, const char *fmt, ...)
 	return code;
 }
 
+const char *rg_error_detail(void)
+{
+	return detail_slot;
+}
+
+void rg_error_set_detail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail_slot, sizeof(detail_slot), fmt, ap);
+	va_end(ap);
+}
+
 void rg_error_clear(void)
 {
+	detail_slot[0] = '\0';
 	free(heap_slot);
 	heap_slot = NULL;
 	inline_slot[0] = '\0';

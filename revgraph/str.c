@@ -1,7 +1,7 @@
 /*
  * The growable string (str.h).
  */
-#include "str.h"
+#include "revgraph/str.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -41,6 +41,18 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int rg_error_set(int code, const char *fmt, ...);
 
+/**
+ * A second, optional line of detail for the last error (for example the
+ * candidates of an ambiguous prefix, where the main message must stay
+ * Alembic's).  "" when none; cleared by every rg_error_set().
+ */
+const char *rg_error_detail(void);
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+void rg_error_set_detail(const char *fmt, ...);
+
 /** Forget the last error. */
 void rg_error_clear(void);
 

@@ -1,0 +1,77 @@
+/*
+ * The revgraph CLI: the command table, the parsed arguments and the context
+ * every cmd_<name>() receives after main.c has done the setup the table asks
+ * for (configuration, revision map).
+ */
+#ifndef RG_CMD_H
+#define RG_CMD_H
+
+#include <stdbool.h>
+
+#include "revgraph/config.h"
+#include "revgraph/revmap.h"
+#include "revgraph/str.h"
+
+#define RG_MAX_OPTS 12
+#define RG_MAX_POSITIONALS 64
+
+struct rg_opt {
+	char short_name;	/* 0 if none */
+	const char *long_name;	/* without "--" */
+	const char *metavar;	/* NULL for a flag */
+	const char *help;
+};
+
+struct rg_args {
+	bool set[RG_MAX_OPTS];
+	const char *value[RG_MAX_OPTS];
+	const char *pos[RG_MAX_POSITIONALS];
+	int n_pos;
+};
+
+struct rg_ctx;
+
+enum {
+	RG_NEEDS_CONFIG = 1 << 0,
+	RG_NEEDS_MAP = 1 << 1
+};
+
+struct rg_command {
+	const char *name;
+	int (*fn)(int argc, const char **argv, struct rg_ctx *ctx);
+	unsigned needs;
+	const struct rg_opt *opts;	/* terminated by a zeroed entry */
+	const char *positional;		/* NULL, "rev" or "revisions" (one or more) */
+	const char *help;
+};
+
+struct rg_ctx {
+	const struct rg_command *cmd;
+	struct rg_args args;
+	struct rg_config *cfg;
+	struct rg_revmap *map;
+	struct rg_str out;	/* stdout, written once at the end */
+};
+
+/** true if option `long_name` of the running command was given. */
+bool rg_ctx_flag(const struct rg_ctx *ctx, const char *long_name);
+/** The value of option `long_name`, or NULL. */
+const char *rg_ctx_value(const struct rg_ctx *ctx, const char *long_name);
+
+/**
+ * Report a library error as Alembic does: "FAILED: <message>" on stdout,
+ * the detail line (if any) on stderr.  Returns the exit status (255).
+ */
+int rg_cmd_failed(struct rg_ctx *ctx, const char *message);
+
+int cmd_heads(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_branches(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_history(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_show(int argc, const char **argv, struct rg_ctx *ctx);
+
+extern const struct rg_opt cmd_heads_opts[];
+extern const struct rg_opt cmd_branches_opts[];
+extern const struct rg_opt cmd_history_opts[];
+extern const struct rg_opt cmd_show_opts[];
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * Python's repr() of a str, used wherever Alembic's messages and generated
+ * files show a quoted string ('x', "it's").
+ */
+#ifndef RG_PYREPR_H
+#define RG_PYREPR_H
+
+#include "revgraph/str.h"
+
+/** Append repr(s) to `out` (s is UTF-8). */
+void rg_py_repr_add(struct rg_str *out, const char *s);
+
+/** repr(s) in a new string, or NULL on OOM. */
+char *rg_py_repr(const char *s);
+
+/** ASCII case-insensitive strcmp. */
+int rg_strcasecmp_ascii(const char *a, const char *b);
+
+#endif

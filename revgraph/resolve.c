@@ -1,0 +1,664 @@
+/*
+ * The identifier grammar (revgraph/resolve.h), following Alembic's
+ * RevisionMap resolution step by step so that every symbol resolves to the
+ * same revisions and fails with the same text.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "revgraph/str.h"
+#include "walk.h"
+#include "revgraph/resolve.h"
+#include "banned.h"
+
+/* What a walk ends on: a revision, the "base" sentinel, or nothing. */
+enum pos_kind { POS_NOTHING, POS_BASE, POS_REV };
+
+struct pos {
+	enum pos_kind kind;
+	size_t idx;
+};
+
+/* A parsed symbol: a raw string to look up, or an already resolved list. */
+struct number {
+	char *label;		/* text before the first '@', or NULL */
+	const char *raw;	/* points into the argument, or NULL */
+	struct rg_idx_list list;
+};
+
+static void number_release(struct number *n)
+{
+	free(n->label);
+	rg_idx_list_release(&n->list);
+}
+
+static int not_found(const char *argument, const char *inner)
+{
+	int err = rg_error_set(RG_ENOTFOUND, "Can't locate revision identified by '%s'", argument);
+
+	rg_error_set_detail("%s", inner);
+	return err;
+}
+
+int rg_resolve_multiple_heads_error(const char *arg)
+{
+	return rg_error_set(RG_EMULTIHEAD,
+			    "Multiple head revisions are present for given argument '%s'; please specify a specific target revision, '<branchname>@%s' to narrow to a specific head, or 'heads' for all heads",
+			    arg, arg);
+}
+
+static int resolve_number(struct number *out, const struct rg_revmap *map, const char *arg);
+
+static int revision_for_ident(size_t *out, bool *found, const struct rg_revmap *map,
+			      const char *rid, const char *check_branch)
+{
+	struct rg_idx_list cands = { 0 };
+	struct rg_str inner = RG_STR_INIT;
+	size_t branch = 0, i, kept;
+	bool has_branch = false, bfound;
+	int err = 0;
+
+	*found = false;
+	if (check_branch) {
+		if (rg_revmap_find_id(map, check_branch, &branch) ||
+		    rg_revmap_find_label(map, check_branch, &branch)) {
+			has_branch = true;
+		} else {
+			err = revision_for_ident(&branch, &bfound, map, check_branch, NULL);
+			if (err == RG_ENOTFOUND) {
+				rg_str_addf(&inner, "No such branch: '%s'", check_branch);
+				err = not_found(check_branch, inner.buf);
+				goto out;
+			}
+			if (err)
+				goto out;
+			has_branch = bfound;
+		}
+	}
+	if (rg_revmap_find_id(map, rid, out) || rg_revmap_find_label(map, rid, out)) {
+		*found = true;
+	} else {
+		if (!*rid) {
+			err = not_found(rid, "No such revision or branch ''");
+			goto out;
+		}
+		if ((err = rg_revmap_prefix(&cands, map, rid)))
+			goto out;
+		if (has_branch) {
+			for (i = kept = 0; i < cands.n; i++)
+				if (rg_walk_lineage(map, cands.items[i], branch))
+					cands.items[kept++] = cands.items[i];
+			cands.n = kept;
+		}
+		if (!cands.n) {
+			rg_str_addf(&inner, "No such revision or branch '%s'%s", rid,
+				    strlen(rid) < 4 ? "; please ensure at least four characters are present for partial revision identifier matches" : "");
+			err = not_found(rid, inner.buf);
+			goto out;
+		}
+		if (cands.n > 1) {
+			rg_str_addf(&inner, "Multiple revisions start with '%s': ", rid);
+			for (i = 0; i < cands.n && i < 3; i++)
+				rg_str_addf(&inner, "%s'%s'", i ? ", " : "",
+					    rg_revmap_node(map, cands.items[i])->rev->id);
+			rg_str_adds(&inner, "...");
+			err = not_found(rid, inner.buf);
+			goto out;
+		}
+		*out = cands.items[0];
+		*found = true;
+	}
+	if (has_branch && !rg_walk_lineage(map, *out, branch)) {
+		rg_str_addf(&inner, "Revision %s is not a member of branch '%s'",
+			    rg_revmap_node(map, *out)->rev->id, check_branch);
+		err = not_found(rid, inner.buf);
+		*found = false;
+	}
+out:
+	rg_idx_list_release(&cands);
+	rg_str_release(&inner);
+	return err;
+}
+
+/* Alembic's filter_for_lineage(targets, check_against), in place. */
+static int filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *map,
+			  const char *check_against)
+{
+	struct number num = { 0 };
+	struct rg_idx_list shares = { 0 };
+	size_t i, j, kept, idx;
+	bool found;
+	int err;
+
+	if ((err = resolve_number(&num, map, check_against)))
+		goto out;
+	if (num.label) {
+		if ((err = revision_for_ident(&idx, &found, map, num.label, NULL)))
+			goto out;
+		if (found && (err = rg_idx_list_push(&shares, idx)))
+			goto out;
+	}
+	if (num.raw) {
+		if ((err = revision_for_ident(&idx, &found, map, num.raw, NULL)))
+			goto out;
+		if (found && (err = rg_idx_list_push(&shares, idx)))
+			goto out;
+	} else {
+		for (i = 0; i < num.list.n; i++)
+			if ((err = rg_idx_list_push(&shares, num.list.items[i])))
+				goto out;
+	}
+	if (!shares.n && !num.label && !num.raw && !num.list.n)
+		goto out;	/* nothing to test against: everything shares */
+	for (i = kept = 0; i < targets->n; i++) {
+		for (j = 0; j < shares.n; j++)
+			if (rg_walk_lineage(map, targets->items[i], shares.items[j]))
+				break;
+		if (j < shares.n)
+			targets->items[kept++] = targets->items[i];
+	}
+	targets->n = kept;
+out:
+	number_release(&num);
+	rg_idx_list_release(&shares);
+	return err;
+}
+
+static int resolve_number(struct number *out, const struct rg_revmap *map, const char *arg)
+{
+	const char *at = strchr(arg, '@');
+	const char *id = at ? at + 1 : arg;
+	int err = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (at && !(out->label = rg_strndup(arg, (size_t)(at - arg))))
+		return RG_ENOMEM;
+	if (!strcmp(id, "heads")) {
+		if (out->label) {
+			if ((err = rg_revmap_heads(&out->list, map)))
+				return err;
+			return filter_lineage(&out->list, map, out->label);
+		}
+		return rg_revmap_real_heads(&out->list, map);
+	}
+	if (!strcmp(id, "head")) {
+		if ((err = rg_revmap_heads(&out->list, map)))
+			return err;
+		if (out->label && (err = filter_lineage(&out->list, map, out->label)))
+			return err;
+		if (out->list.n > 1) {
+			struct rg_str a = RG_STR_INIT;
+
+			if (out->label)
+				rg_str_addf(&a, "%s@head", out->label);
+			else
+				rg_str_adds(&a, "head");
+			err = rg_str_check(&a) ? RG_ENOMEM : rg_resolve_multiple_heads_error(a.buf);
+			rg_str_release(&a);
+			return err;
+		}
+		return 0;
+	}
+	if (!strcmp(id, "base"))
+		return 0;
+	out->raw = id;
+	return 0;
+}
+
+/* Python's int(): optional blanks and sign, digits with single underscores. */
+static bool parse_int(const char *s, long *out)
+{
+	long v = 0;
+	int sign = 1;
+	bool digit = false;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '+' || *s == '-')
+		sign = *s++ == '-' ? -1 : 1;
+	for (; *s; s++) {
+		if (*s == '_' && digit && s[1] >= '0' && s[1] <= '9')
+			continue;
+		if (*s < '0' || *s > '9')
+			break;
+		digit = true;
+		if (v < LONG_MAX / 10)
+			v = v * 10 + (*s - '0');
+	}
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!digit || *s)
+		return false;
+	*out = sign * v;
+	return true;
+}
+
+static int walk(struct pos *out, const struct rg_revmap *map, struct pos start, long steps,
+		const char *label, bool no_overwalk);
+
+int rg_resolve(struct rg_idx_list *out, const struct rg_revmap *map, const char *arg)
+{
+	struct number num = { 0 };
+	long steps;
+	size_t i, idx;
+	bool found;
+	int err;
+
+	out->n = 0;
+	if ((err = resolve_number(&num, map, arg)))
+		goto out;
+	if (num.raw && parse_int(num.raw, &steps) && steps < 0) {
+		struct rg_idx_list heads = { 0 };
+
+		/* branch@-n: walk down from each real head carrying the label */
+		if ((err = rg_revmap_real_heads(&heads, map)))
+			goto out;
+		for (i = 0; i < heads.n && !err; i++) {
+			struct pos start = { POS_REV, heads.items[i] }, end;
+
+			if (num.label && !rg_node_has_label(rg_revmap_node(map, heads.items[i]), num.label))
+				continue;
+			err = walk(&end, map, start, steps, NULL, true);
+			if (!err && end.kind == POS_NOTHING)
+				err = not_found(arg, "Walked too far");
+			if (!err && end.kind == POS_REV)
+				err = rg_idx_list_push(out, end.idx);
+		}
+		rg_idx_list_release(&heads);
+		goto out;
+	}
+	if (num.raw) {
+		if ((err = revision_for_ident(&idx, &found, map, num.raw, num.label)))
+			goto out;
+		if (found)
+			err = rg_idx_list_push(out, idx);
+		goto out;
+	}
+	for (i = 0; i < num.list.n; i++)
+		if ((err = rg_idx_list_push(out, num.list.items[i])))
+			goto out;
+out:
+	number_release(&num);
+	return err;
+}
+
+int rg_resolve_one(size_t *out, bool *found, const struct rg_revmap *map, const char *arg)
+{
+	struct number num = { 0 };
+	int err;
+
+	*found = false;
+	if ((err = resolve_number(&num, map, arg)))
+		goto out;
+	if (num.raw) {
+		err = revision_for_ident(out, found, map, num.raw, num.label);
+	} else if (num.list.n > 1) {
+		err = rg_resolve_multiple_heads_error(arg);
+	} else if (num.list.n == 1) {
+		*out = num.list.items[0];
+		*found = true;
+	}
+out:
+	number_release(&num);
+	return err;
+}
+
+static int pos_of(struct pos *out, const struct rg_revmap *map, const char *symbol)
+{
+	bool found;
+	int err = rg_resolve_one(&out->idx, &found, map, symbol);
+
+	out->kind = found ? POS_REV : POS_NOTHING;
+	return err;
+}
+
+/* Alembic's _walk: `steps` single steps up (+) or down (-). */
+static int walk(struct pos *out, const struct rg_revmap *map, struct pos start, long steps,
+		const char *label, bool no_overwalk)
+{
+	struct rg_idx_list cands = { 0 };
+	struct pos cur = start;
+	long k, n = steps < 0 ? -steps : steps;
+	int err = 0;
+
+	for (k = 0; k < n; k++) {
+		bool to_base = false;
+
+		cands.n = 0;
+		if (steps > 0) {
+			if (cur.kind == POS_REV) {
+				const struct rg_node *nd = rg_revmap_node(map, cur.idx);
+				size_t i;
+
+				for (i = 0; i < nd->next.n; i++)
+					if ((err = rg_idx_list_push(&cands, nd->next.items[i])))
+						goto out;
+			} else if ((err = rg_revmap_bases(&cands, map))) {
+				goto out;
+			}
+			if (label && (err = filter_lineage(&cands, map, label)))
+				goto out;
+		} else if (cur.kind != POS_BASE) {
+			if (cur.kind == POS_REV) {
+				const struct rg_node *nd = rg_revmap_node(map, cur.idx);
+				size_t i;
+
+				for (i = 0; i < nd->down.n; i++)
+					if ((err = rg_idx_list_push(&cands, nd->down.items[i])))
+						goto out;
+			} else if ((err = rg_revmap_heads(&cands, map))) {
+				goto out;
+			}
+			to_base = !cands.n;
+		}
+		if (!cands.n && !to_base) {
+			if (no_overwalk)
+				cur.kind = POS_NOTHING;
+			goto done;
+		}
+		if (cands.n > 1) {
+			err = rg_error_set(RG_EAMBIGUOUS, "Ambiguous walk");
+			goto out;
+		}
+		if (to_base) {
+			cur.kind = POS_BASE;
+		} else {
+			cur.kind = POS_REV;
+			cur.idx = cands.items[0];
+		}
+	}
+done:
+	*out = cur;
+out:
+	rg_idx_list_release(&cands);
+	return err;
+}
+
+/*
+ * Alembic's relative destination, matched at the start of the string:
+ * [branch@][symbol](+|-)digits, the branch split at the first '@' for which
+ * the rest matches.  Returns false when the text is not relative.
+ */
+struct relative {
+	char *label;
+	char *symbol;
+	long rel;
+	char rel_text[32];
+};
+
+static bool is_word(unsigned char c)
+{
+	return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static bool match_rest(const char *s, struct relative *r, const char **sym_end)
+{
+	const char *p = s, *q;
+	size_t len;
+
+	while (is_word((unsigned char)*p))
+		p++;
+	if (p > s && (*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9') {
+		*sym_end = p;
+	} else if ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9') {
+		p = s;
+		*sym_end = s;
+	} else {
+		return false;
+	}
+	for (q = p + 1; *q >= '0' && *q <= '9'; q++)
+		;
+	len = (size_t)(q - p);
+	if (len >= sizeof(r->rel_text))
+		len = sizeof(r->rel_text) - 1;
+	memcpy(r->rel_text, p, len);
+	r->rel_text[len] = '\0';
+	r->rel = strtol(r->rel_text, NULL, 10);
+	return true;
+}
+
+static int match_relative(bool *matched, struct relative *r, const char *s)
+{
+	const char *at, *sym_end;
+
+	memset(r, 0, sizeof(*r));
+	*matched = false;
+	for (at = strchr(s + (*s ? 1 : 0), '@'); at; at = strchr(at + 1, '@')) {
+		if (match_rest(at + 1, r, &sym_end)) {
+			if (!(r->label = rg_strndup(s, (size_t)(at - s))))
+				return RG_ENOMEM;
+			if (sym_end > at + 1 && !(r->symbol = rg_strndup(at + 1, (size_t)(sym_end - at - 1))))
+				return RG_ENOMEM;
+			*matched = true;
+			return 0;
+		}
+	}
+	if (match_rest(s, r, &sym_end)) {
+		if (sym_end > s && !(r->symbol = rg_strndup(s, (size_t)(sym_end - s))))
+			return RG_ENOMEM;
+		*matched = true;
+	}
+	return 0;
+}
+
+static void relative_release(struct relative *r)
+{
+	free(r->label);
+	free(r->symbol);
+}
+
+static int didnt_produce(const struct relative *r)
+{
+	return rg_error_set(RG_EINVALID, "Relative revision %s didn't produce %ld migrations",
+			    r->rel_text, r->rel < 0 ? -r->rel : r->rel);
+}
+
+/* "label@symbol" or "symbol", resolved to one position. */
+static int pos_of_labelled(struct pos *out, const struct rg_revmap *map, const char *label,
+			   const char *symbol)
+{
+	struct rg_str s = RG_STR_INIT;
+	int err;
+
+	if (!label)
+		return pos_of(out, map, symbol);
+	rg_str_addf(&s, "%s@%s", label, symbol);
+	err = rg_str_check(&s) ? RG_ENOMEM : pos_of(out, map, s.buf);
+	rg_str_release(&s);
+	return err;
+}
+
+/*
+ * Alembic's _parse_upgrade_target with assert_relative_length off, as
+ * history uses it: `current` is the lower end (a symbol, "base" if none).
+ */
+static int upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
+			   const char *current, const char *target)
+{
+	struct relative r;
+	struct pos start, end;
+	bool matched;
+	int err;
+
+	out->n = 0;
+	if ((err = match_relative(&matched, &r, target)))
+		goto out;
+	if (!matched) {
+		err = rg_resolve(out, map, target);
+		goto out;
+	}
+	if (r.rel > 0 && !r.symbol) {
+		struct rg_idx_list starts = { 0 };
+
+		if ((err = rg_resolve(&starts, map, current)))
+			goto out_starts;
+		if (r.label) {
+			if ((err = filter_lineage(&starts, map, r.label)))
+				goto out_starts;
+			if (!starts.n) {
+				/* the tips of the ancestors that share lineage with the label */
+				struct rg_idx_list cur = { 0 }, active = { 0 };
+				struct rg_bitset anc = { 0 }, lower = { 0 };
+				size_t i, j, n = rg_revmap_count(map);
+
+				if ((err = rg_resolve(&cur, map, current)) ||
+				    (err = rg_bitset_init(&anc, n)) || (err = rg_bitset_init(&lower, n)) ||
+				    (err = rg_walk_mark(&anc, map, cur.items, cur.n, RG_WALK_DOWN_DEPS, false)))
+					goto out_tips;
+				for (i = 0; i < n; i++)
+					if (rg_bitset_has(&anc, i) && (err = rg_idx_list_push(&active, i)))
+						goto out_tips;
+				if ((err = filter_lineage(&active, map, r.label)))
+					goto out_tips;
+				for (i = 0; i < active.n; i++) {
+					const struct rg_node *nd = rg_revmap_node(map, active.items[i]);
+
+					for (j = 0; j < nd->down.n; j++)
+						rg_bitset_set(&lower, nd->down.items[j]);
+					for (j = 0; j < nd->ndeps.n; j++)
+						rg_bitset_set(&lower, nd->ndeps.items[j]);
+				}
+				for (i = 0; i < active.n; i++)
+					if (!rg_bitset_has(&lower, active.items[i]) &&
+					    (err = rg_idx_list_push(&starts, active.items[i])))
+						goto out_tips;
+out_tips:
+				rg_idx_list_release(&cur);
+				rg_idx_list_release(&active);
+				rg_bitset_release(&anc);
+				rg_bitset_release(&lower);
+				if (err)
+					goto out_starts;
+			}
+		}
+		if (starts.n > 1) {
+			err = rg_error_set(RG_EAMBIGUOUS, "Ambiguous upgrade from multiple current revisions");
+			goto out_starts;
+		}
+		start.kind = starts.n ? POS_REV : POS_NOTHING;
+		start.idx = starts.n ? starts.items[0] : 0;
+		if ((err = walk(&end, map, start, r.rel, r.label, false)))
+			goto out_starts;
+		if (end.kind == POS_NOTHING)
+			err = didnt_produce(&r);
+		else if (end.kind == POS_REV)
+			err = rg_idx_list_push(out, end.idx);
+out_starts:
+		rg_idx_list_release(&starts);
+		goto out;
+	}
+	if (r.rel > 0) {
+		if ((err = pos_of(&start, map, r.symbol)) ||
+		    (err = walk(&end, map, start, r.rel, r.label, false)))
+			goto out;
+	} else {
+		if (!r.symbol) {
+			err = didnt_produce(&r);
+			goto out;
+		}
+		if ((err = pos_of_labelled(&start, map, r.label, r.symbol)) ||
+		    (err = walk(&end, map, start, r.rel, NULL, false)))
+			goto out;
+	}
+	if (end.kind == POS_REV)
+		err = rg_idx_list_push(out, end.idx);
+out:
+	relative_release(&r);
+	return err;
+}
+
+static int range_error(const char *base, const char *head)
+{
+	return rg_error_set(RG_EINVALID,
+			    "Requested range %s:%s does not refer to ancestor/descendant revisions along the same branch",
+			    base, head);
+}
+
+int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
+		       const char *head)
+{
+	struct rg_idx_list targets = { 0 }, current = { 0 };
+	struct rg_bitset required = { 0 }, cur_set = { 0 }, desc = { 0 }, needs = { 0 };
+	size_t n = rg_revmap_count(map), i, kept;
+	const char *at;
+	char *branch = NULL;
+	int err;
+
+	out->n = 0;
+	if (!base)
+		base = "base";
+	if (!head)
+		head = "heads";
+	if ((err = rg_bitset_init(&required, n)) || (err = rg_bitset_init(&cur_set, n)) ||
+	    (err = rg_bitset_init(&desc, n)) || (err = rg_bitset_init(&needs, n)))
+		goto out;
+	if ((err = upgrade_targets(&targets, map, base, head)))
+		goto out;
+	at = strchr(base, '@');
+	if (at) {
+		size_t idx;
+		bool found;
+
+		if (!(branch = rg_strndup(base, (size_t)(at - base)))) {
+			err = RG_ENOMEM;
+			goto out;
+		}
+		if ((err = rg_resolve_one(&idx, &found, map, branch)))
+			goto out;
+		if (found && !strcmp(rg_revmap_node(map, idx)->rev->id, branch)) {
+			const struct rg_node *nd = rg_revmap_node(map, idx);
+
+			if (nd->n_labels != 1) {
+				err = rg_error_set(RG_EINVALID,
+						   "revision %s has %zu branch labels; name one label before '@'",
+						   branch, nd->n_labels);
+				goto out;
+			}
+			free(branch);
+			if (!(branch = rg_strdup(nd->labels[0]))) {
+				err = RG_ENOMEM;
+				goto out;
+			}
+		}
+		for (i = kept = 0; i < targets.n; i++)
+			if (rg_node_has_label(rg_revmap_node(map, targets.items[i]), branch))
+				targets.items[kept++] = targets.items[i];
+		targets.n = kept;
+	}
+	if ((err = rg_walk_mark(&required, map, targets.items, targets.n, RG_WALK_DOWN_DEPS, true)))
+		goto out;
+	if ((err = rg_resolve(&current, map, base)))
+		goto out;
+	for (i = 0; i < current.n; i++)
+		if (!rg_bitset_has(&required, current.items[i])) {
+			err = range_error(base, head);
+			goto out;
+		}
+	if ((err = rg_walk_mark(&cur_set, map, current.items, current.n, RG_WALK_DOWN_DEPS, true)))
+		goto out;
+	for (i = 0; i < (n + 63) / 64; i++)
+		needs.w[i] = required.w[i] & ~cur_set.w[i];
+	for (i = 0; i < current.n; i++)
+		rg_bitset_set(&needs, current.items[i]);
+	if (current.n) {
+		if ((err = rg_walk_mark(&desc, map, current.items, current.n, RG_WALK_UP, true)))
+			goto out;
+		for (i = 0; i < (n + 63) / 64; i++)
+			needs.w[i] &= desc.w[i];
+	}
+	err = rg_walk_toposort(out, map, &needs, targets.items, targets.n);
+	if (err == RG_EINVALID)
+		err = range_error(base, head);
+out:
+	free(branch);
+	rg_idx_list_release(&targets);
+	rg_idx_list_release(&current);
+	rg_bitset_release(&required);
+	rg_bitset_release(&cur_set);
+	rg_bitset_release(&desc);
+	rg_bitset_release(&needs);
+	return err;
+}

@@ -1,0 +1,697 @@
+/*
+ * Building and checking the revision map (revgraph/revmap.h).  The rules are
+ * Alembic's RevisionMap: down_revision links make the versioned graph,
+ * depends_on links add ordering edges, labels become extra keys, and
+ * dependencies already implied by an ancestor are dropped ("normalised").
+ * Unlike Alembic, every problem is collected and reported with file:line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "idmap.h"
+#include "revgraph/str.h"
+#include "walk.h"
+#include "revgraph/revmap.h"
+#include "banned.h"
+
+struct rg_revmap {
+	struct rg_node *nodes;
+	size_t n;
+	struct rg_idmap *ids;
+	struct rg_idmap *labels;
+	char **sorted_keys;	/* ids and labels, sorted, for prefix search */
+	size_t n_keys;
+};
+
+void rg_idx_list_release(struct rg_idx_list *l)
+{
+	if (!l)
+		return;
+	free(l->items);
+	l->items = NULL;
+	l->n = l->alloc = 0;
+}
+
+int rg_idx_list_push(struct rg_idx_list *l, size_t v)
+{
+	if (RG_GROW(l->items, l->n + 1, l->alloc))
+		return RG_ENOMEM;
+	l->items[l->n++] = v;
+	return 0;
+}
+
+bool rg_idx_list_has(const struct rg_idx_list *l, size_t v)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->items[i] == v)
+			return true;
+	return false;
+}
+
+void rg_revmap_free(struct rg_revmap *map)
+{
+	size_t i;
+
+	if (!map)
+		return;
+	for (i = 0; i < map->n; i++) {
+		struct rg_node *nd = &map->nodes[i];
+
+		rg_revision_free(nd->rev);
+		rg_idx_list_release(&nd->down);
+		rg_idx_list_release(&nd->deps);
+		rg_idx_list_release(&nd->ndeps);
+		rg_idx_list_release(&nd->next);
+		rg_idx_list_release(&nd->all_next);
+		free(nd->labels);
+	}
+	free(map->nodes);
+	free(map->sorted_keys);
+	rg_idmap_free(map->ids);
+	rg_idmap_free(map->labels);
+	free(map);
+}
+
+size_t rg_revmap_count(const struct rg_revmap *map)
+{
+	return map->n;
+}
+
+const struct rg_node *rg_revmap_node(const struct rg_revmap *map, size_t i)
+{
+	return &map->nodes[i];
+}
+
+bool rg_revmap_find_id(const struct rg_revmap *map, const char *id, size_t *idx)
+{
+	return rg_idmap_get(map->ids, id, idx);
+}
+
+bool rg_revmap_find_label(const struct rg_revmap *map, const char *label, size_t *idx)
+{
+	return rg_idmap_get(map->labels, label, idx);
+}
+
+static size_t key_index(const struct rg_revmap *map, const char *key, bool *is_label)
+{
+	size_t idx = 0;
+
+	*is_label = !rg_idmap_get(map->ids, key, &idx);
+	if (*is_label)
+		rg_idmap_get(map->labels, key, &idx);
+	return idx;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int rg_revmap_prefix(struct rg_idx_list *out, const struct rg_revmap *map, const char *prefix)
+{
+	size_t plen = strlen(prefix), lo = 0, hi = map->n_keys, i;
+	struct rg_idx_list labels = { 0 };
+	int err = 0;
+
+	out->n = 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(map->sorted_keys[mid], prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* ids come first in map order, then labels (Alembic adds them after) */
+	for (i = lo; i < map->n_keys && !strncmp(map->sorted_keys[i], prefix, plen); i++) {
+		bool is_label;
+		size_t idx;
+
+		if (strlen(map->sorted_keys[i]) <= 3)
+			continue;
+		idx = key_index(map, map->sorted_keys[i], &is_label);
+		if ((err = rg_idx_list_push(is_label ? &labels : out, idx)))
+			goto out;
+	}
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof(size_t), cmp_size);
+	if (labels.n > 1)
+		qsort(labels.items, labels.n, sizeof(size_t), cmp_size);
+	for (i = 0; i < labels.n; i++)
+		if ((err = rg_idx_list_push(out, labels.items[i])))
+			goto out;
+out:
+	rg_idx_list_release(&labels);
+	return err;
+}
+
+static int list_where(struct rg_idx_list *out, const struct rg_revmap *map,
+		      bool (*pred)(const struct rg_node *))
+{
+	size_t i;
+
+	out->n = 0;
+	for (i = 0; i < map->n; i++)
+		if (pred(&map->nodes[i]) && rg_idx_list_push(out, i))
+			return RG_ENOMEM;
+	return 0;
+}
+
+int rg_revmap_heads(struct rg_idx_list *out, const struct rg_revmap *map)
+{
+	return list_where(out, map, rg_node_is_head);
+}
+
+int rg_revmap_real_heads(struct rg_idx_list *out, const struct rg_revmap *map)
+{
+	return list_where(out, map, rg_node_is_real_head);
+}
+
+int rg_revmap_bases(struct rg_idx_list *out, const struct rg_revmap *map)
+{
+	return list_where(out, map, rg_node_is_base);
+}
+
+bool rg_node_has_label(const struct rg_node *n, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_labels; i++)
+		if (!strcmp(n->labels[i], label))
+			return true;
+	return false;
+}
+
+/* "path:line: " for problems a file is at fault for. */
+static void where(struct rg_str *out, const struct rg_revision *rev, int line)
+{
+	if (out->len)
+		rg_str_addch(out, '\n');
+	rg_str_addf(out, "%s:%d: ", rev->path ? rev->path : "<memory>", line ? line : 1);
+}
+
+static int index_ids(struct rg_revmap *map, struct rg_str *problems)
+{
+	size_t i;
+
+	for (i = 0; i < map->n; i++) {
+		const struct rg_revision *rev = map->nodes[i].rev;
+		char bad[16];
+		size_t other;
+		int err;
+
+		if (!rg_revision_id_ok(rev->id, bad, sizeof(bad))) {
+			where(problems, rev, rev->line_id);
+			rg_str_addf(problems, "Character(s) '%s' not allowed in revision identifier '%s'",
+				    bad, rev->id);
+		}
+		if (rg_strlist_has(&rev->down, rev->id)) {
+			where(problems, rev, rev->line_down);
+			rg_str_addf(problems, "Self-loop is detected in revisions (%s)", rev->id);
+		}
+		if (rg_strlist_has(&rev->deps, rev->id)) {
+			where(problems, rev, rev->line_deps);
+			rg_str_addf(problems, "Dependency self-loop is detected in revisions (%s)", rev->id);
+		}
+		err = rg_idmap_add(map->ids, rev->id, i);
+		if (err == RG_EINVALID) {
+			rg_idmap_get(map->ids, rev->id, &other);
+			where(problems, rev, rev->line_id);
+			rg_str_addf(problems, "Revision %s is present more than once (also in %s)", rev->id,
+				    map->nodes[other].rev->path ? map->nodes[other].rev->path : "<memory>");
+		} else if (err) {
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int index_labels(struct rg_revmap *map, struct rg_str *problems)
+{
+	size_t i, j, other;
+	int err;
+
+	for (i = 0; i < map->n; i++) {
+		const struct rg_revision *rev = map->nodes[i].rev;
+
+		for (j = 0; j < rev->labels.n; j++) {
+			const char *label = rev->labels.items[j];
+
+			if (rg_idmap_get(map->ids, label, &other) ||
+			    rg_idmap_get(map->labels, label, &other)) {
+				if (other == i && !rg_idmap_get(map->ids, label, &other))
+					continue;	/* the same label twice in one list */
+				where(problems, rev, rev->line_labels);
+				rg_str_addf(problems, "Branch name '%s' in revision %s already used by revision %s",
+					    label, rev->id, map->nodes[other].rev->id);
+				continue;
+			}
+			if ((err = rg_idmap_add(map->labels, label, i)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* A depends_on entry: an id, a label (its declaring revision) or a unique prefix. */
+static int resolve_dep(size_t *out, struct rg_revmap *map, const char *name,
+		       const struct rg_revision *rev, struct rg_str *problems)
+{
+	struct rg_idx_list cands = { 0 };
+	size_t k;
+	int err = 0;
+
+	if (rg_idmap_get(map->ids, name, out) || rg_idmap_get(map->labels, name, out))
+		return 1;
+	if ((err = rg_revmap_prefix(&cands, map, name)))
+		goto out;
+	if (cands.n == 1) {
+		*out = cands.items[0];
+		err = 1;
+		goto out;
+	}
+	where(problems, rev, rev->line_deps);
+	if (!cands.n) {
+		rg_str_addf(problems, "Revision %s referenced as depends_on from %s is not present",
+			    name, rev->id);
+	} else {
+		rg_str_addf(problems, "depends_on '%s' of %s is ambiguous:", name, rev->id);
+		for (k = 0; k < cands.n && k < 3; k++)
+			rg_str_addf(problems, "%s '%s'", k ? "," : "", map->nodes[cands.items[k]].rev->id);
+	}
+out:
+	rg_idx_list_release(&cands);
+	return err;
+}
+
+static int link_nodes(struct rg_revmap *map, struct rg_str *problems)
+{
+	size_t i, j, t;
+	int err;
+
+	for (i = 0; i < map->n; i++) {
+		struct rg_node *nd = &map->nodes[i];
+		const struct rg_revision *rev = nd->rev;
+
+		for (j = 0; j < rev->down.n; j++) {
+			const char *d = rev->down.items[j];
+
+			if (!strcmp(d, rev->id))
+				continue;	/* reported as a self-loop */
+			if (!rg_idmap_get(map->ids, d, &t)) {
+				where(problems, rev, rev->line_down);
+				if (rg_idmap_get(map->labels, d, &t))
+					rg_str_addf(problems, "down_revision '%s' of %s is a branch label; name the revision id",
+						    d, rev->id);
+				else
+					rg_str_addf(problems, "Revision %s referenced from %s is not present",
+						    d, rev->id);
+				continue;
+			}
+			if (rg_idx_list_has(&nd->down, t))
+				continue;
+			if ((err = rg_idx_list_push(&nd->down, t)) ||
+			    (err = rg_idx_list_push(&map->nodes[t].next, i)) ||
+			    (err = rg_idx_list_push(&map->nodes[t].all_next, i)))
+				return err;
+		}
+		for (j = 0; j < rev->deps.n; j++) {
+			const char *d = rev->deps.items[j];
+
+			if (!strcmp(d, rev->id))
+				continue;
+			err = resolve_dep(&t, map, d, rev, problems);
+			if (err < 0)
+				return err;
+			if (!err || t == i || rg_idx_list_has(&nd->deps, t))
+				continue;
+			if ((err = rg_idx_list_push(&nd->deps, t)))
+				return err;
+			if (!rg_idx_list_has(&nd->down, t) &&
+			    (err = rg_idx_list_push(&map->nodes[t].all_next, i)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+/* Append the ids of `idx` sorted by id, joined with ", ". */
+static int list_sorted_ids(struct rg_str *out, const struct rg_revmap *map, const size_t *idx,
+			   size_t n)
+{
+	const char **ids = rg_malloc((n ? n : 1) * sizeof(char *));
+	size_t i;
+
+	if (!ids)
+		return RG_ENOMEM;
+	for (i = 0; i < n; i++)
+		ids[i] = map->nodes[idx[i]].rev->id;
+	qsort(ids, n, sizeof(char *), cmp_cstr);
+	for (i = 0; i < n; i++)
+		rg_str_addf(out, "%s%s", i ? ", " : "", ids[i]);
+	free(ids);
+	return 0;
+}
+
+/*
+ * Alembic's cycle check: everything must lie between a head and a base,
+ * first along down_revision, then with dependencies.  Then a complete check
+ * (Kahn's algorithm) for the cycles that slip through Alembic's.
+ */
+static int detect_cycles(struct rg_revmap *map, struct rg_idx_list *topo)
+{
+	struct rg_idx_list heads = { 0 }, bases = { 0 }, missing = { 0 };
+	struct rg_bitset a = { 0 }, b = { 0 };
+	size_t *indeg = NULL, i, j, pass;
+	struct rg_str msg = RG_STR_INIT;
+	int err = 0;
+
+	if (!map->n)
+		return 0;
+	if ((err = rg_bitset_init(&a, map->n)) || (err = rg_bitset_init(&b, map->n)))
+		goto out;
+	for (pass = 0; pass < 2; pass++) {
+		const char *what = pass ? "Dependency cycle" : "Cycle";
+
+		heads.n = bases.n = missing.n = 0;
+		for (i = 0; i < map->n; i++) {
+			const struct rg_node *nd = &map->nodes[i];
+
+			if (pass ? rg_node_is_real_head(nd) : rg_node_is_head(nd))
+				err = rg_idx_list_push(&heads, i);
+			if (!err && nd->down.n == 0 && (!pass || !nd->rev->has_deps))
+				err = rg_idx_list_push(&bases, i);
+			if (err)
+				goto out;
+		}
+		if (!heads.n || !bases.n) {
+			rg_str_addf(&msg, "%s is detected in revisions (", what);
+			for (i = 0; i < map->n; i++)
+				rg_str_addf(&msg, "%s%s", i ? ", " : "", map->nodes[i].rev->id);
+			rg_str_addch(&msg, ')');
+			err = RG_ECYCLE;
+			goto out;
+		}
+		memset(a.w, 0, ((map->n + 63) / 64) * sizeof(uint64_t));
+		memset(b.w, 0, ((map->n + 63) / 64) * sizeof(uint64_t));
+		if ((err = rg_walk_mark(&a, map, heads.items, heads.n,
+					pass ? RG_WALK_DOWN_ALL : RG_WALK_DOWN, false)) ||
+		    (err = rg_walk_mark(&b, map, bases.items, bases.n,
+					pass ? RG_WALK_UP_DEPS : RG_WALK_UP, false)))
+			goto out;
+		for (i = 0; i < map->n; i++)
+			if ((!rg_bitset_has(&a, i) || !rg_bitset_has(&b, i)) &&
+			    (err = rg_idx_list_push(&missing, i)))
+				goto out;
+		if (missing.n) {
+			rg_str_addf(&msg, "%s is detected in revisions (", what);
+			if ((err = list_sorted_ids(&msg, map, missing.items, missing.n)))
+				goto out;
+			rg_str_addch(&msg, ')');
+			err = RG_ECYCLE;
+			goto out;
+		}
+	}
+
+	/* Kahn over down + deps: parents first; also the order later passes use */
+	indeg = rg_calloc(map->n, sizeof(size_t));
+	if (!indeg) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < map->n; i++)
+		for (j = 0; j < map->nodes[i].all_next.n; j++)
+			indeg[map->nodes[i].all_next.items[j]]++;
+	topo->n = 0;
+	for (i = 0; i < map->n; i++)
+		if (!indeg[i] && (err = rg_idx_list_push(topo, i)))
+			goto out;
+	for (i = 0; i < topo->n; i++) {
+		const struct rg_node *nd = &map->nodes[topo->items[i]];
+
+		for (j = 0; j < nd->all_next.n; j++)
+			if (!--indeg[nd->all_next.items[j]] &&
+			    (err = rg_idx_list_push(topo, nd->all_next.items[j])))
+				goto out;
+	}
+	if (topo->n < map->n) {
+		missing.n = 0;
+		for (i = 0; i < map->n; i++)
+			if (indeg[i] && (err = rg_idx_list_push(&missing, i)))
+				goto out;
+		rg_str_adds(&msg, "Cycle is detected in revisions (");
+		if ((err = list_sorted_ids(&msg, map, missing.items, missing.n)))
+			goto out;
+		rg_str_addch(&msg, ')');
+		err = RG_ECYCLE;
+	}
+out:
+	if (err == RG_ECYCLE)
+		err = rg_str_check(&msg) ? RG_ENOMEM : rg_error_set(RG_ECYCLE, "%s", msg.buf);
+	rg_str_release(&msg);
+	free(indeg);
+	rg_bitset_release(&a);
+	rg_bitset_release(&b);
+	rg_idx_list_release(&heads);
+	rg_idx_list_release(&bases);
+	rg_idx_list_release(&missing);
+	return err;
+}
+
+/* Is `anc` a strict down_revision ancestor of `n`?  Level-pruned search. */
+static bool versioned_ancestor(const struct rg_revmap *map, size_t anc, size_t n)
+{
+	return anc != n && rg_walk_reaches(map, n, anc, RG_WALK_DOWN);
+}
+
+/*
+ * Drop each dependency that a down_revision ancestor already depends on.
+ * Only other dependents of the same target can be such ancestors, so the
+ * test is a reachability query per (revision, dependent) pair.
+ */
+static int normalize_deps(struct rg_revmap *map)
+{
+	size_t i, j, k;
+	int err;
+
+	for (i = 0; i < map->n; i++) {
+		struct rg_node *nd = &map->nodes[i];
+
+		for (j = 0; j < nd->deps.n; j++) {
+			size_t d = nd->deps.items[j];
+			const struct rg_node *target = &map->nodes[d];
+			bool implied = false;
+
+			for (k = 0; k < target->all_next.n && !implied; k++) {
+				size_t x = target->all_next.items[k];
+
+				if (x != i && rg_idx_list_has(&map->nodes[x].deps, d) &&
+				    map->nodes[x].level < nd->level && versioned_ancestor(map, x, i))
+					implied = true;
+			}
+			if (!implied && !rg_idx_list_has(&nd->down, d) &&
+			    (err = rg_idx_list_push(&nd->ndeps, d)))
+				return err;
+		}
+	}
+	return 0;
+}
+
+static void compute_levels(struct rg_revmap *map, const struct rg_idx_list *topo, bool with_ndeps)
+{
+	size_t i, j;
+
+	for (i = 0; i < topo->n; i++) {
+		struct rg_node *nd = &map->nodes[topo->items[i]];
+		size_t lvl = 0;
+
+		for (j = 0; j < nd->down.n; j++)
+			if (map->nodes[nd->down.items[j]].level + 1 > lvl)
+				lvl = map->nodes[nd->down.items[j]].level + 1;
+		/* before normalisation every dependency counts: a safe bound */
+		for (j = 0; j < (with_ndeps ? nd->ndeps.n : nd->deps.n); j++) {
+			size_t d = with_ndeps ? nd->ndeps.items[j] : nd->deps.items[j];
+
+			if (map->nodes[d].level + 1 > lvl)
+				lvl = map->nodes[d].level + 1;
+		}
+		nd->level = lvl;
+	}
+}
+
+static int add_label(struct rg_node *nd, const char *label)
+{
+	if (rg_node_has_label(nd, label))
+		return 0;
+	if (RG_GROW(nd->labels, nd->n_labels + 1, nd->alloc_labels))
+		return RG_ENOMEM;
+	nd->labels[nd->n_labels++] = label;
+	return 0;
+}
+
+static int add_labels(struct rg_node *nd, const struct rg_strlist *labels)
+{
+	size_t i;
+
+	for (i = 0; i < labels->n; i++)
+		if (add_label(nd, labels->items[i]))
+			return RG_ENOMEM;
+	return 0;
+}
+
+/*
+ * Alembic's label propagation: a declared label goes to the revision and
+ * every down_revision descendant; then, from the last node of that
+ * depth-first walk, down the single-parent chain until a node that has
+ * several children or dependents, or several parents.
+ */
+static int propagate_labels(struct rg_revmap *map)
+{
+	struct rg_idx_list stack = { 0 };
+	struct rg_bitset seen = { 0 };
+	size_t i, j, last;
+	int err = 0;
+
+	if ((err = rg_bitset_init(&seen, map->n)))
+		return err;
+	for (i = 0; i < map->n; i++) {
+		const struct rg_strlist *labels = &map->nodes[i].rev->labels;
+		struct rg_node *p;
+
+		if (!labels->n)
+			continue;
+		memset(seen.w, 0, ((map->n + 63) / 64) * sizeof(uint64_t));
+		stack.n = 0;
+		last = i;
+		if ((err = rg_idx_list_push(&stack, i)))
+			goto out;
+		while (stack.n) {
+			size_t cur = stack.items[--stack.n];
+			const struct rg_node *nd = &map->nodes[cur];
+
+			if (rg_bitset_has(&seen, cur))
+				continue;
+			rg_bitset_set(&seen, cur);
+			for (j = 0; j < nd->next.n; j++)
+				if ((err = rg_idx_list_push(&stack, nd->next.items[j])))
+					goto out;
+			if ((err = add_labels(&map->nodes[cur], labels)))
+				goto out;
+			last = cur;
+		}
+		for (p = &map->nodes[last]; p->all_next.n <= 1 && p->down.n <= 1;
+		     p = &map->nodes[p->down.items[0]]) {
+			if ((err = add_labels(p, labels)))
+				goto out;
+			if (!p->down.n)
+				break;
+		}
+	}
+out:
+	rg_idx_list_release(&stack);
+	rg_bitset_release(&seen);
+	return err;
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int build_key_index(struct rg_revmap *map)
+{
+	size_t i, j, n = 0;
+
+	map->sorted_keys = rg_malloc((rg_idmap_count(map->ids) + rg_idmap_count(map->labels) + 1) *
+				     sizeof(char *));
+	if (!map->sorted_keys)
+		return RG_ENOMEM;
+	for (i = 0; i < map->n; i++) {
+		const struct rg_revision *rev = map->nodes[i].rev;
+		size_t owner;
+
+		if (rg_idmap_get(map->ids, rev->id, &owner) && owner == i)
+			map->sorted_keys[n++] = rev->id;
+		for (j = 0; j < rev->labels.n; j++)
+			if (rg_idmap_get(map->labels, rev->labels.items[j], &owner) && owner == i &&
+			    !rg_idmap_get(map->ids, rev->labels.items[j], &owner))
+				map->sorted_keys[n++] = rev->labels.items[j];
+	}
+	/* a label listed twice in one revision was indexed once */
+	qsort(map->sorted_keys, n, sizeof(char *), cmp_cstr);
+	for (i = j = 0; i < n; i++)
+		if (!j || strcmp(map->sorted_keys[j - 1], map->sorted_keys[i]))
+			map->sorted_keys[j++] = map->sorted_keys[i];
+	map->n_keys = j;
+	return 0;
+}
+
+int rg_revmap_build(struct rg_revmap **out, struct rg_revision **revs, size_t n)
+{
+	struct rg_revmap *map = NULL;
+	struct rg_str problems = RG_STR_INIT;
+	struct rg_idx_list topo = { 0 };
+	size_t i;
+	int err = 0;
+
+	*out = NULL;
+	map = rg_calloc(1, sizeof(*map));
+	if (!map) {
+		for (i = 0; i < n; i++)
+			rg_revision_free(revs[i]);
+		return RG_ENOMEM;
+	}
+	map->nodes = rg_calloc(n ? n : 1, sizeof(struct rg_node));
+	if (!map->nodes) {
+		for (i = 0; i < n; i++)
+			rg_revision_free(revs[i]);
+		err = RG_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		map->nodes[i].rev = revs[i];
+		map->nodes[i].index = i;
+	}
+	map->n = n;
+	if (!(map->ids = rg_idmap_new()) || !(map->labels = rg_idmap_new())) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	if ((err = index_ids(map, &problems)) || (err = index_labels(map, &problems)) ||
+	    (err = build_key_index(map)) || (err = link_nodes(map, &problems)))
+		goto out;
+	if ((err = rg_str_check(&problems)))
+		goto out;
+	if (problems.len) {
+		err = rg_error_set(RG_EINVALID, "%s", problems.buf);
+		goto out;
+	}
+	if ((err = detect_cycles(map, &topo)))
+		goto out;
+	compute_levels(map, &topo, false);
+	if ((err = normalize_deps(map)))
+		goto out;
+	compute_levels(map, &topo, true);
+	if ((err = propagate_labels(map)))
+		goto out;
+	for (i = 0; i < map->n; i++)
+		if (map->nodes[i].n_labels > 1)
+			qsort(map->nodes[i].labels, map->nodes[i].n_labels, sizeof(char *), cmp_label);
+	*out = map;
+	map = NULL;
+out:
+	rg_str_release(&problems);
+	rg_idx_list_release(&topo);
+	rg_revmap_free(map);
+	return err;
+}
