@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The README's second command, and what CI runs: install, build with
+# -Werror, run the whole suite, then build again with AddressSanitizer +
+# UndefinedBehaviorSanitizer and run the whole suite once more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+jobs=$(nproc)
+
+run_suite() {
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DRG_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+}
+
+# PostgreSQL for the database tests: a throwaway cluster when the tools are
+# there (pg_virtualenv sets PGHOST/PGPORT/PGUSER/PGPASSWORD for the suite).
+in_pg() {
+  if command -v pg_virtualenv >/dev/null 2>&1; then
+    pg_virtualenv -- "$@"
+  else
+    "$@"
+  fi
+}
+
+export -f run_suite
+export jobs
+echo "== build with -Werror and run the suite"
+in_pg bash -c 'run_suite build-ci'
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  in_pg bash -c 'run_suite build-asan -DRG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug'

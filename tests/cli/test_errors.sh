@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# CLI behaviour on bad input: one clear line naming the file (file:line or
+# file:line:column), a non-zero exit, and Alembic's exact texts where
+# revgraph mirrors Alembic.  Usage: test_errors.sh REVGRAPH REPO_ROOT
+set -u
+RG=$1
+ROOT=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+check() { # name expected_status expected_stdout -- command...
+  local name=$1 want_status=$2 want_out=$3
+  shift 4
+  local out status
+  out=$("$@" 2>"$T/stderr")
+  status=$?
+  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    printf 'FAIL %s\n  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
+      "$name" "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
+  fi
+}
+
+project() { # dir: a fresh native project with versions/
+  rm -rf "$T/$1"
+  mkdir -p "$T/$1/versions"
+  printf '[alembic]\nscript_location = %%(here)s\n' > "$T/$1/alembic.ini"
+}
+
+rev() { # dir file revision down [extra yaml]
+  printf 'revision: "%s"\ndown_revision: %s\nmessage: m %s\n%s' "$3" "$4" "$3" "${5:-}" \
+    > "$T/$1/versions/$2"
+}
+
+cd "$T"
+check "missing config" 255 "FAILED: No config file 'nope.ini' found, or file has no '[alembic]' section" -- \
+  "$RG" -c nope.ini heads
+project p1
+check "missing section" 255 "FAILED: No config file '$T/p1/alembic.ini' found, or file has no '[other]' section" -- \
+  "$RG" -c "$T/p1/alembic.ini" -n other heads
+check "unknown command" 2 "" -- "$RG" -c "$T/p1/alembic.ini" frobnicate
+check "option needs a value" 2 "" -- "$RG" -c "$T/p1/alembic.ini" history -r -1:
+check "empty project" 0 "" -- "$RG" -c "$T/p1/alembic.ini" heads
+
+rev p1 a.yaml aaaa1111 null
+printf 'revision: bbbb2222\ndown_revision: [aaaa1111\n' > "$T/p1/versions/b.yaml"
+check "yaml syntax error names file:line:column" 255 \
+  "FAILED: $T/p1/versions/b.yaml:3:1: did not find expected ',' or ']' (while parsing a flow sequence at line 2)" -- \
+  "$RG" -c "$T/p1/alembic.ini" heads
+
+rev p1 b.yaml bbbb2222 zzzz9999
+rev p1 c.yaml cccc3333 aaaa1111 'depends_on: [nope]
+'
+check "every broken reference reported" 255 \
+  "FAILED: $T/p1/versions/b.yaml:2: Revision zzzz9999 referenced from bbbb2222 is not present
+$T/p1/versions/c.yaml:4: Revision nope referenced as depends_on from cccc3333 is not present" -- \
+  "$RG" -c "$T/p1/alembic.ini" history
+
+project p2
+rev p2 a.yaml aaaa1111 null
+rev p2 b.yaml bbbb2222 cccc3333
+rev p2 c.yaml cccc3333 bbbb2222
+rev p2 d.yaml dddd4444 aaaa1111
+check "cycle, Alembic's text" 255 "FAILED: Cycle is detected in revisions (bbbb2222, cccc3333)" -- \
+  "$RG" -c "$T/p2/alembic.ini" heads
+
+project p3
+rev p3 a.yaml aaaa1111 null
+rev p3 b.yaml bbbb2222 aaaa1111
+rev p3 c.yaml cccc3333 aaaa1111
+check "heads" 0 "bbbb2222 (head)
+cccc3333 (head)" -- "$RG" -c "$T/p3/alembic.ini" heads
+check "unknown revision" 255 "FAILED: Can't locate revision identified by 'nosuch'" -- \
+  "$RG" -c "$T/p3/alembic.ini" show nosuch
+check "ambiguous head" 255 "FAILED: Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads" -- \
+  "$RG" -c "$T/p3/alembic.ini" show head
+check "range without colon" 255 "FAILED: History range requires [start]:[end], [start]:, or :[end]" -- \
+  "$RG" -c "$T/p3/alembic.ini" history -r aaaa
+check "json heads" 0 '{"heads":["bbbb2222","cccc3333"]}' -- bash -c \
+  "'$RG' -c '$T/p3/alembic.ini' heads --json | /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({\"heads\": [h[\"revision\"] for h in d[\"heads\"]]}, separators=(\",\", \":\")))'"
+check "branches" 0 "aaaa1111 (branchpoint)
+         -> bbbb2222 (head)
+         -> cccc3333 (head)" -- "$RG" -c "$T/p3/alembic.ini" branches
+
+printf -- '-- revision: dddd4444\n-- down_revision: [bbbb2222, cccc3333]\n-- message: merge\n-- upgrade\nSELECT 1;\n' \
+  > "$T/p3/versions/d.sql"
+check "sql revision merges" 0 "bbbb2222, cccc3333 -> dddd4444 (head) (mergepoint), merge
+aaaa1111 -> bbbb2222, m bbbb2222" -- \
+  "$RG" -c "$T/p3/alembic.ini" history -r bbbb:
+
+check "example project loads" 0 "800000000008 (networking) (head)
+e0000000000e (lib) (effective head)
+f0000000000f (head)" -- "$RG" -c "$ROOT/versions-example/alembic.ini" heads
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
