@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
-#include "str.h"
+#include "revgraph/str.h"
 #include "revgraph/common.h"
 
 static void test_add_and_format(void **state)
