@@ -1,6 +1,7 @@
 /*
  * File-system helpers (fsutil.h).
  */
+#define _DEFAULT_SOURCE 1
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -18,9 +19,8 @@
 
 int rg_fs_read(char **out, size_t *len, const char *path)
 {
-	struct stat st;
 	char *buf = NULL;
-	size_t alloc, used = 0;
+	size_t alloc = 8192, used = 0;
 	int fd, err = 0;
 
 	*out = NULL;
@@ -29,7 +29,7 @@ int rg_fs_read(char **out, size_t *len, const char *path)
 	if (fd < 0)
 		return rg_error_set(errno == ENOENT ? RG_ENOTFOUND : RG_EIO, "cannot open '%s': %s",
 				    path, strerror(errno));
-	alloc = (fstat(fd, &st) == 0 && st.st_size > 0) ? (size_t)st.st_size + 1 : 4096;
+	/* no fstat: revision files are small, and 100k of them make every syscall count */
 	buf = rg_malloc(alloc);
 	if (!buf) {
 		err = RG_ENOMEM;
@@ -215,9 +215,24 @@ int rg_fs_listdir(struct rg_strlist *out, const char *dir)
 		return rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
 				    "cannot read directory '%s': %s", dir, strerror(errno));
 	while ((de = readdir(d))) {
+		struct stat st;
+		bool is_dir;
+
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		err = rg_strlist_push(out, de->d_name);
+		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+			is_dir = de->d_type == DT_DIR;
+		else
+			is_dir = fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+		if (is_dir) {
+			struct rg_str name = RG_STR_INIT;
+
+			rg_str_adds(&name, de->d_name);
+			rg_str_addch(&name, '/');
+			err = rg_strlist_push_owned(out, rg_str_detach(&name));
+		} else {
+			err = rg_strlist_push(out, de->d_name);
+		}
 		if (err)
 			break;
 	}

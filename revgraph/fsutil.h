@@ -34,7 +34,8 @@ bool rg_fs_exists(const char *path);
 
 /**
  * The entries of directory `dir` (without "." and ".."), sorted by byte
- * value (= code point order for UTF-8, as Python's sorted()).  RG_ENOTFOUND
+ * value; the name of a subdirectory ends in '/' (so no stat is needed to
+ * tell them apart) (= code point order for UTF-8, as Python's sorted()).  RG_ENOTFOUND
  * or RG_EIO with a message naming the directory.
  */
 int rg_fs_listdir(struct rg_strlist *out, const char *dir);

@@ -8,6 +8,7 @@
 
 #include "alloc.h"
 #include "fsutil.h"
+#include "idmap.h"
 #include "pyheader.h"
 #include "yamlrev.h"
 #include "revgraph/script.h"
@@ -39,7 +40,9 @@ struct loader {
 	const struct rg_config *cfg;
 	struct rg_revision **revs;
 	size_t n, alloc;
-	struct rg_strlist seen;		/* real paths, for "loaded twice" */
+	bool dedupe;			/* several locations: one file may be reached twice */
+	struct rg_strlist real_paths;	/* owns the keys of `seen` */
+	struct rg_idmap *seen;
 	struct rg_str problems;
 	struct rg_str *warnings;
 };
@@ -98,31 +101,39 @@ static int scan_dir(struct loader *ld, const char *dir, bool recursive)
 	if ((err = rg_fs_listdir(&names, dir)))
 		return err;
 	for (i = 0; i < names.n; i++) {
-		enum file_kind kind = kind_of(names.items[i]);
+		const char *name = names.items[i];
+		size_t len = strlen(name);
+		enum file_kind kind;
 		char *real;
 
 		free(path);
-		if (!(path = rg_fs_join(dir, names.items[i]))) {
+		if (!(path = rg_fs_join(dir, name))) {
 			err = RG_ENOMEM;
 			goto out;
 		}
-		if (rg_fs_is_dir(path)) {
-			if (recursive && strcmp(names.items[i], "__pycache__") &&
+		if (name[len - 1] == '/') {
+			path[strlen(path) - 1] = '\0';
+			if (recursive && strcmp(name, "__pycache__/") &&
 			    (err = rg_strlist_push(&subdirs, path)))
 				goto out;
 			continue;
 		}
+		kind = kind_of(name);
 		if (kind == NOT_REVISION)
 			continue;
-		real = realpath(path, NULL);
-		if (real && rg_strlist_has(&ld->seen, real)) {
-			rg_str_addf(ld->warnings, "warning: File %s loaded twice! ignoring. Please ensure version_locations is unique.\n",
-				    real);
-			free(real);
-			continue;
+		if (ld->dedupe && (real = realpath(path, NULL))) {
+			size_t dummy;
+
+			if (rg_idmap_get(ld->seen, real, &dummy)) {
+				rg_str_addf(ld->warnings, "warning: File %s loaded twice! ignoring. Please ensure version_locations is unique.\n",
+					    real);
+				free(real);
+				continue;
+			}
+			if ((err = rg_strlist_push_owned(&ld->real_paths, real)) ||
+			    (err = rg_idmap_add(ld->seen, real, 0)))
+				goto out;
 		}
-		if (real && (err = rg_strlist_push_owned(&ld->seen, real)))
-			goto out;
 		if ((err = load_file(ld, path, kind)))
 			goto out;
 	}
@@ -146,6 +157,11 @@ int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct r
 	ld.cfg = cfg;
 	ld.warnings = warnings;
 	rg_str_init(&ld.problems);
+	ld.dedupe = cfg->version_locations.n > 1 || cfg->recursive;
+	if (ld.dedupe && !(ld.seen = rg_idmap_new())) {
+		err = RG_ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < cfg->version_locations.n; i++) {
 		const char *dir = cfg->version_locations.items[i];
 
@@ -164,7 +180,8 @@ out:
 	for (i = 0; i < ld.n; i++)
 		rg_revision_free(ld.revs[i]);
 	free(ld.revs);
-	rg_strlist_release(&ld.seen);
+	rg_idmap_free(ld.seen);
+	rg_strlist_release(&ld.real_paths);
 	rg_str_release(&ld.problems);
 	return err;
 }

@@ -286,7 +286,7 @@ struct pending {
 	size_t n, alloc, alloc_anc;
 };
 
-static int pending_append(struct pending *p, const struct rg_revmap *map, size_t v)
+static int pending_append(struct pending *p, const struct rg_revmap *map, size_t v, bool with_anc)
 {
 	if (RG_GROW(p->cur, p->n + 1, p->alloc))
 		return RG_ENOMEM;
@@ -298,7 +298,7 @@ static int pending_append(struct pending *p, const struct rg_revmap *map, size_t
 		memset(p->anc + old, 0, (p->alloc_anc - old) * sizeof(*p->anc));
 	}
 	p->cur[p->n] = v;
-	return lazy_reset(&p->anc[p->n++], map, v);
+	return with_anc ? lazy_reset(&p->anc[p->n++], map, v) : (p->n++, 0);
 }
 
 /* Remove entry i, keeping its ancestor set's storage for reuse at the end. */
@@ -319,19 +319,114 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The node set is "convex" when no path leaves it and comes back: then every
+ * path between two of its nodes stays inside it, and Alembic's test "does
+ * another pending head need c" becomes "does c have an unemitted child in
+ * the set".  Checked by intersecting the set's closures up and down.
+ */
+static int is_convex(bool *out, const struct rg_revmap *map, const struct rg_bitset *todo,
+		     const struct rg_idx_list *members)
+{
+	struct rg_bitset up = { 0 }, down = { 0 };
+	size_t i, n = rg_revmap_count(map);
+	int err;
+
+	*out = false;
+	if ((err = rg_bitset_init(&up, n)) || (err = rg_bitset_init(&down, n)))
+		goto out;
+	if ((err = rg_walk_mark(&up, map, members->items, members->n, RG_WALK_UP_DEPS, false)) ||
+	    (err = rg_walk_mark(&down, map, members->items, members->n, RG_WALK_DOWN_DEPS, false)))
+		goto out;
+	*out = true;
+	for (i = 0; i < (n + 63) / 64; i++)
+		if (up.w[i] & down.w[i] & ~todo->w[i]) {
+			*out = false;
+			break;
+		}
+out:
+	rg_bitset_release(&up);
+	rg_bitset_release(&down);
+	return err;
+}
+
+/*
+ * In a convex set: the first pending head (other than c) that has c among
+ * its ancestors, found by walking up from c through unemitted members.
+ * Returns p->n when none does.
+ */
+static int first_needing_head(size_t *out, const struct rg_revmap *map, const struct pending *p,
+			      const struct rg_bitset *todo, const struct rg_bitset *in_cur,
+			      uint32_t *mark, uint32_t epoch, size_t c, struct rg_idx_list *stack)
+{
+	size_t i, j;
+
+	*out = p->n;
+	stack->n = 0;
+	if (rg_idx_list_push(stack, c))
+		return RG_ENOMEM;
+	mark[c] = epoch;
+	while (stack->n) {
+		const struct rg_node *nd = rg_revmap_node(map, stack->items[--stack->n]);
+
+		for (i = 0; i < nd->all_next.n; i++) {
+			size_t x = nd->all_next.items[i];
+
+			if (mark[x] == epoch || !rg_bitset_has(todo, x))
+				continue;
+			mark[x] = epoch;
+			if (rg_idx_list_push(stack, x))
+				return RG_ENOMEM;
+		}
+	}
+	for (j = 0; j < p->n; j++)
+		if (p->cur[j] != c && mark[p->cur[j]] == epoch && rg_bitset_has(in_cur, p->cur[j])) {
+			*out = j;
+			break;
+		}
+	return 0;
+}
+
 int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		     const struct rg_bitset *todo_in, const size_t *heads, size_t n_heads)
 {
 	struct rg_bitset todo = { 0 }, in_cur = { 0 };
+	struct rg_idx_list members = { 0 }, stack = { 0 };
 	struct pending p = { 0 };
 	size_t *start = NULL, n_start = 0, i, j, k, left, n = rg_revmap_count(map);
+	uint32_t *need = NULL, *mark = NULL, epoch = 0;
+	bool convex;
 	int err = 0;
 
 	out->n = 0;
 	if ((err = rg_bitset_init(&todo, n)) || (err = rg_bitset_init(&in_cur, n)))
 		goto out;
 	memcpy(todo.w, todo_in->w, ((n + 63) / 64) * sizeof(uint64_t));
-	left = rg_bitset_count(&todo);
+	for (i = 0; i < n; i++)
+		if (rg_bitset_has(&todo, i) && (err = rg_idx_list_push(&members, i)))
+			goto out;
+	left = members.n;
+	if ((err = is_convex(&convex, map, &todo, &members)))
+		goto out;
+	if (convex) {
+		need = rg_calloc(n ? n : 1, sizeof(uint32_t));
+		mark = rg_calloc(n ? n : 1, sizeof(uint32_t));
+		if (!need || !mark) {
+			err = RG_ENOMEM;
+			goto out;
+		}
+		/* need[c]: members that have c as a parent or normalised dependency */
+		for (i = 0; i < members.n; i++) {
+			const struct rg_node *nd = rg_revmap_node(map, members.items[i]);
+
+			for (j = 0; j < nd->down.n; j++)
+				if (rg_bitset_has(&todo, nd->down.items[j]))
+					need[nd->down.items[j]]++;
+			for (j = 0; j < nd->ndeps.n; j++)
+				if (rg_bitset_has(&todo, nd->ndeps.items[j]))
+					need[nd->ndeps.items[j]]++;
+		}
+	}
 	start = rg_malloc((n_heads ? n_heads : 1) * sizeof(size_t));
 	if (!start) {
 		err = RG_ENOMEM;
@@ -344,7 +439,7 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		}
 	qsort(start, n_start, sizeof(size_t), cmp_size);
 	for (i = 0; i < n_start; i++)
-		if ((err = pending_append(&p, map, start[i])))
+		if ((err = pending_append(&p, map, start[i], !convex)))
 			goto out;
 
 	i = 0;
@@ -354,13 +449,22 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		size_t first_new = SIZE_MAX;
 		bool needed = false;
 
-		for (j = 0; j < p.n; j++) {
-			if (j == i)
-				continue;
-			if ((err = lazy_contains(&needed, &p.anc[j], map, c)))
-				goto out;
-			if (needed)
-				break;
+		if (convex) {
+			if (rg_bitset_has(&todo, c) ? need[c] > 0 : false) {
+				if ((err = first_needing_head(&j, map, &p, &todo, &in_cur, mark, ++epoch, c,
+							      &stack)))
+					goto out;
+				needed = j < p.n;
+			}
+		} else {
+			for (j = 0; j < p.n; j++) {
+				if (j == i)
+					continue;
+				if ((err = lazy_contains(&needed, &p.anc[j], map, c)))
+					goto out;
+				if (needed)
+					break;
+			}
 		}
 		if (needed) {
 			i = j;	/* a head above still needs c: walk that one first */
@@ -371,6 +475,14 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 				goto out;
 			rg_bitset_clear(&todo, c);
 			left--;
+			if (convex) {
+				for (j = 0; j < nd->down.n; j++)
+					if (rg_bitset_has(&todo, nd->down.items[j]))
+						need[nd->down.items[j]]--;
+				for (j = 0; j < nd->ndeps.n; j++)
+					if (rg_bitset_has(&todo, nd->ndeps.items[j]))
+						need[nd->ndeps.items[j]]--;
+			}
 		}
 		/* parents first, then normalised dependencies */
 		{
@@ -386,7 +498,7 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 					rg_bitset_set(&in_cur, d);
 					if (!n_new++) {
 						first_new = d;
-					} else if ((err = pending_append(&p, map, d))) {
+					} else if ((err = pending_append(&p, map, d, !convex))) {
 						goto out;
 					}
 				}
@@ -398,6 +510,8 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 			}
 			rg_bitset_clear(&in_cur, c);
 			p.cur[i] = first_new;
+			if (convex)
+				continue;
 			if (n_new == 1 && !nd->ndeps.n && nd->down.n == 1) {
 				/* straight down a line: the set loses c, keeps the rest */
 				struct lazy_anc *l = &p.anc[i];
@@ -419,6 +533,10 @@ out:
 	free(p.anc);
 	free(p.cur);
 	free(start);
+	free(need);
+	free(mark);
+	rg_idx_list_release(&members);
+	rg_idx_list_release(&stack);
 	rg_bitset_release(&todo);
 	rg_bitset_release(&in_cur);
 	return err;
