@@ -186,23 +186,17 @@ static int parse_args(struct rg_args *out, const struct rg_command *cmd, int arg
 			if (a[2]) {
 				if (!cmd->opts[o].metavar) {
 					/* bundled flags such as -vi */
-					char *rest = NULL;
+					const char *p;
 
-					(void)rest;
 					out->set[o] = true;
-					{
-						const char *p;
+					for (p = a + 2; *p; p++) {
+						int k;
 
-						for (p = a + 2; *p; p++) {
-							int k;
-
-							for (k = 0; cmd->opts[k].long_name &&
-								    cmd->opts[k].short_name != *p; k++)
-								;
-							if (!cmd->opts[k].long_name || cmd->opts[k].metavar)
-								return usage_error(cmd, "unrecognized arguments: %s", a);
-							out->set[k] = true;
-						}
+						for (k = 0; cmd->opts[k].long_name && cmd->opts[k].short_name != *p; k++)
+							;
+						if (!cmd->opts[k].long_name || cmd->opts[k].metavar)
+							return usage_error(cmd, "unrecognized arguments: %s", a);
+						out->set[k] = true;
 					}
 					continue;
 				}
@@ -213,14 +207,9 @@ static int parse_args(struct rg_args *out, const struct rg_command *cmd, int arg
 		if (cmd->opts[o].metavar) {
 			if (!val) {
 				if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] &&
-						      !looks_negative(argv[i + 1]))) {
-					static char msg[128];
-
-					snprintf(msg, sizeof(msg), "argument -%c/--%s: expected one argument",
-						 cmd->opts[o].short_name ? cmd->opts[o].short_name : '-',
-						 cmd->opts[o].long_name);
-					return usage_error(cmd, "%s", msg);
-				}
+						      !looks_negative(argv[i + 1])))
+					return usage_error(cmd, "argument --%s: expected one argument",
+							   cmd->opts[o].long_name);
 				val = argv[++i];
 			}
 			out->value[o] = val;
