@@ -249,8 +249,6 @@ static int index_labels(struct rg_revmap *map, struct rg_str *problems)
 
 			if (rg_idmap_get(map->ids, label, &other) ||
 			    rg_idmap_get(map->labels, label, &other)) {
-				if (other == i && !rg_idmap_get(map->ids, label, &other))
-					continue;	/* the same label twice in one list */
 				where(problems, rev, rev->line_labels);
 				rg_str_addf(problems, "Branch name '%s' in revision %s already used by revision %s",
 					    label, rev->id, map->nodes[other].rev->id);

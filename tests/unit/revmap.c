@@ -174,8 +174,15 @@ static void test_label_collision(void **state)
 	};
 
 	(void)state;
+	struct rg_revision *twice[] = {
+		mkrev("aaaa1", "", "", "dup dup", ""),
+	};
+
 	expect_problem(revs, 2, RG_EINVALID,
 		       "bbbb2:12: Branch name 'foo' in revision bbbb2 already used by revision aaaa1");
+	/* Alembic rejects a label listed twice in one revision too */
+	expect_problem(twice, 1, RG_EINVALID,
+		       "aaaa1:12: Branch name 'dup' in revision aaaa1 already used by revision aaaa1");
 }
 
 static void test_cycles(void **state)
