@@ -130,8 +130,10 @@ static int filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *m
 	struct rg_idx_list shares = { 0 };
 	size_t i, j, kept, idx;
 	bool found;
-	int err;
+	int err = 0;
 
+	if (!targets->n)
+		return 0;	/* Alembic resolves the branch only per target */
 	if ((err = resolve_number(&num, map, check_against)))
 		goto out;
 	if (num.label) {
@@ -238,7 +240,26 @@ static bool parse_int(const char *s, long *out)
 static int walk(struct pos *out, const struct rg_revmap *map, struct pos start, long steps,
 		const char *label, bool no_overwalk);
 
-int rg_resolve(struct rg_idx_list *out, const struct rg_revmap *map, const char *arg)
+/*
+ * Alembic's get_revisions, keeping what its walks end on: -N may end on the
+ * "base" sentinel or on nothing (Alembic then crashes later); the caller
+ * decides.  `out` gets one position per result.
+ */
+struct pos_list {
+	struct pos *items;
+	size_t n, alloc;
+};
+
+static int pos_push(struct pos_list *l, enum pos_kind kind, size_t idx)
+{
+	if (RG_GROW(l->items, l->n + 1, l->alloc))
+		return RG_ENOMEM;
+	l->items[l->n].kind = kind;
+	l->items[l->n++].idx = idx;
+	return 0;
+}
+
+static int resolve_positions(struct pos_list *out, const struct rg_revmap *map, const char *arg)
 {
 	struct number num = { 0 };
 	long steps;
@@ -261,10 +282,8 @@ int rg_resolve(struct rg_idx_list *out, const struct rg_revmap *map, const char 
 			if (num.label && !rg_node_has_label(rg_revmap_node(map, heads.items[i]), num.label))
 				continue;
 			err = walk(&end, map, start, steps, NULL, true);
-			if (!err && end.kind == POS_NOTHING)
-				err = not_found(arg, "Walked too far");
-			if (!err && end.kind == POS_REV)
-				err = rg_idx_list_push(out, end.idx);
+			if (!err)
+				err = pos_push(out, end.kind, end.idx);
 		}
 		rg_idx_list_release(&heads);
 		goto out;
@@ -273,14 +292,47 @@ int rg_resolve(struct rg_idx_list *out, const struct rg_revmap *map, const char 
 		if ((err = revision_for_ident(&idx, &found, map, num.raw, num.label)))
 			goto out;
 		if (found)
-			err = rg_idx_list_push(out, idx);
+			err = pos_push(out, POS_REV, idx);
 		goto out;
 	}
-	for (i = 0; i < num.list.n; i++)
-		if ((err = rg_idx_list_push(out, num.list.items[i])))
+	for (i = 0; i < num.list.n; i++) {
+		idx = num.list.items[i];
+		/* with a branch, Alembic looks each one up again, checking the branch */
+		if (num.label) {
+			const char *id = rg_revmap_node(map, idx)->rev->id;
+
+			if ((err = revision_for_ident(&idx, &found, map, id, num.label)))
+				goto out;
+		}
+		if ((err = pos_push(out, POS_REV, idx)))
 			goto out;
+	}
 out:
 	number_release(&num);
+	return err;
+}
+
+int rg_resolve(struct rg_idx_list *out, const struct rg_revmap *map, const char *arg)
+{
+	struct pos_list pl = { 0 };
+	size_t i;
+	int err;
+
+	out->n = 0;
+	if ((err = resolve_positions(&pl, map, arg)))
+		goto out;
+	for (i = 0; i < pl.n; i++) {
+		if (pl.items[i].kind != POS_REV) {
+			/* Alembic crashes here; say what happened instead */
+			err = not_found(arg, pl.items[i].kind == POS_BASE ? "the walk went below a base revision"
+									  : "Walked too far");
+			goto out;
+		}
+		if ((err = rg_idx_list_push(out, pl.items[i].idx)))
+			goto out;
+	}
+out:
+	free(pl.items);
 	return err;
 }
 
@@ -297,8 +349,21 @@ int rg_resolve_one(size_t *out, bool *found, const struct rg_revmap *map, const 
 	} else if (num.list.n > 1) {
 		err = rg_resolve_multiple_heads_error(arg);
 	} else if (num.list.n == 1) {
-		*out = num.list.items[0];
-		*found = true;
+		err = revision_for_ident(out, found, map, rg_revmap_node(map, num.list.items[0])->rev->id,
+					 num.label);
+	} else if (num.label) {
+		size_t ignored;
+		bool branch_found;
+
+		/* "x@base": Alembic still checks that the branch exists */
+		err = revision_for_ident(&ignored, &branch_found, map, num.label, NULL);
+		if (err == RG_ENOTFOUND) {
+			struct rg_str inner = RG_STR_INIT;
+
+			rg_str_addf(&inner, "No such branch: '%s'", num.label);
+			err = not_found(num.label, inner.buf);
+			rg_str_release(&inner);
+		}
 	}
 out:
 	number_release(&num);
@@ -577,6 +642,75 @@ static int range_error(const char *base, const char *head)
 			    base, head);
 }
 
+/*
+ * The lower end of a history range, as Alembic's _collect_upgrade_revisions
+ * takes it: get_revisions(lower), where a "-N" that walks below a base is
+ * outside the range, and one that walks off the graph falls back to walking
+ * N down from "<upper>@<upper>".
+ */
+static int lower_revisions(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
+			   const char *head, const struct rg_bitset *required)
+{
+	struct pos_list pl = { 0 };
+	struct relative r = { 0 };
+	struct rg_str sym = RG_STR_INIT;
+	struct pos start, end;
+	bool matched;
+	size_t i;
+	int err;
+
+	out->n = 0;
+	if ((err = resolve_positions(&pl, map, base)))
+		goto out;
+	for (i = 0; i < pl.n; i++)
+		if (pl.items[i].kind == POS_BASE ||
+		    (pl.items[i].kind == POS_REV && !rg_bitset_has(required, pl.items[i].idx))) {
+			err = range_error(base, head);
+			goto out;
+		}
+	if (!pl.n || pl.items[0].kind != POS_NOTHING) {
+		bool walked_off = false;
+
+		for (i = 0; i < pl.n; i++) {
+			if (pl.items[i].kind == POS_NOTHING)
+				walked_off = true;
+			else if ((err = rg_idx_list_push(out, pl.items[i].idx)))
+				goto out;
+		}
+		if (walked_off) {
+			/* Alembic reports overlaps among these, else crashes */
+			struct rg_bitset seen = { 0 };
+
+			if (!(err = rg_bitset_init(&seen, rg_revmap_count(map))))
+				err = rg_walk_mark(&seen, map, out->items, out->n, RG_WALK_DOWN_DEPS, true);
+			rg_bitset_release(&seen);
+			if (!err)
+				err = range_error(base, head);
+		}
+		goto out;
+	}
+	if ((err = match_relative(&matched, &r, base)))
+		goto out;
+	if (!matched || r.symbol || r.rel >= 0 || r.label) {
+		err = range_error(base, head);
+		goto out;
+	}
+	rg_str_addf(&sym, "%s@%s", head, head);
+	if ((err = rg_str_check(&sym)) || (err = pos_of(&start, map, sym.buf)))
+		goto out;
+	if ((err = walk(&end, map, start, r.rel, NULL, false)))
+		goto out;
+	if (end.kind == POS_NOTHING)
+		err = didnt_produce(&r);
+	else if (end.kind == POS_REV)
+		err = rg_idx_list_push(out, end.idx);
+out:
+	relative_release(&r);
+	rg_str_release(&sym);
+	free(pl.items);
+	return err;
+}
+
 int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
 		       const char *head)
 {
@@ -630,13 +764,8 @@ int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, con
 	}
 	if ((err = rg_walk_mark(&required, map, targets.items, targets.n, RG_WALK_DOWN_DEPS, true)))
 		goto out;
-	if ((err = rg_resolve(&current, map, base)))
+	if ((err = lower_revisions(&current, map, base, head, &required)))
 		goto out;
-	for (i = 0; i < current.n; i++)
-		if (!rg_bitset_has(&required, current.items[i])) {
-			err = range_error(base, head);
-			goto out;
-		}
 	if ((err = rg_walk_mark(&cur_set, map, current.items, current.n, RG_WALK_DOWN_DEPS, true)))
 		goto out;
 	for (i = 0; i < (n + 63) / 64; i++)
