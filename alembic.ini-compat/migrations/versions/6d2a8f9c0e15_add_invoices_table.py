@@ -1,0 +1,24 @@
+"""add invoices table
+
+Revision ID: 6d2a8f9c0e15
+Revises: 5b7e2d9a4c10
+Create Date: 2026-11-22 02:39:57.067732
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '6d2a8f9c0e15'
+down_revision = '5b7e2d9a4c10'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
