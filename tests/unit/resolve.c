@@ -29,41 +29,36 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Resolve `arg` and return the ids as "a b c", or "ERR:<message>". */
-static const char *res(const char *arg)
+/* The ids of `l` (first 4 characters) as "a b c", or "ERR:<message>". */
+static const char *render(int err, struct rg_idx_list *l)
 {
 	static char buf[1024];
-	struct rg_idx_list l = { 0 };
 	size_t i, used = 0;
 
-	if (rg_resolve(&l, map, arg)) {
+	if (err) {
 		snprintf(buf, sizeof(buf), "ERR:%s", rg_error_last());
 	} else {
 		buf[0] = '\0';
-		for (i = 0; i < l.n; i++)
+		for (i = 0; i < l->n; i++)
 			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%.4s", i ? " " : "",
-						 rg_revmap_node(map, l.items[i])->rev->id);
+						 rg_revmap_node(map, l->items[i])->rev->id);
 	}
-	rg_idx_list_release(&l);
+	rg_idx_list_release(l);
 	return buf;
+}
+
+static const char *res(const char *arg)
+{
+	struct rg_idx_list l = { 0 };
+
+	return render(rg_resolve(&l, map, arg), &l);
 }
 
 static const char *hist(const char *base, const char *head)
 {
-	static char buf[1024];
 	struct rg_idx_list l = { 0 };
-	size_t i, used = 0;
 
-	if (rg_resolve_history(&l, map, base, head)) {
-		snprintf(buf, sizeof(buf), "ERR:%s", rg_error_last());
-	} else {
-		buf[0] = '\0';
-		for (i = 0; i < l.n; i++)
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%.4s", i ? " " : "",
-						 rg_revmap_node(map, l.items[i])->rev->id);
-	}
-	rg_idx_list_release(&l);
-	return buf;
+	return render(rg_resolve_history(&l, map, base, head), &l);
 }
 
 static void test_ids_and_prefixes(void **state)
