@@ -95,6 +95,8 @@ static void test_symbols(void **state)
 	assert_string_equal(res("1975@head"), "c200");
 	assert_string_equal(res("27c6@head"), "c200");
 	assert_string_equal(res("nosuch@head"), "ERR:Can't locate revision identified by 'nosuch'");
+	/* Alembic looks the branch of a resolved list up again: "heads" is none */
+	assert_string_equal(res("heads@heads"), "ERR:Can't locate revision identified by 'heads'");
 }
 
 static void test_relative_in_get_revisions(void **state)
@@ -121,6 +123,8 @@ static void test_history_ranges(void **state)
 	assert_string_equal(hist(NULL, "3cac"), "3cac 53ff ae10 27c6 1975");
 	assert_string_equal(hist("base", "+2"), "ERR:Ambiguous walk");
 	assert_string_equal(hist("3cac", "+1"), "9a1b 3cac");
+	/* one step down from each real head: 5d2e and 9a1b, each in range */
+	assert_string_equal(hist("-1", NULL), "2a95 5d2e c200 9a1b");
 }
 
 int main(void)
