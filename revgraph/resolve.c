@@ -87,9 +87,14 @@ static int revision_for_ident(size_t *out, bool *found, const struct rg_revmap *
 		if ((err = rg_revmap_prefix(&cands, map, rid)))
 			goto out;
 		if (has_branch) {
-			for (i = kept = 0; i < cands.n; i++)
-				if (rg_walk_lineage(map, cands.items[i], branch))
+			for (i = kept = 0; i < cands.n; i++) {
+				bool shares;
+
+				if ((err = rg_walk_lineage(&shares, map, cands.items[i], branch)))
+					goto out;
+				if (shares)
 					cands.items[kept++] = cands.items[i];
+			}
 			cands.n = kept;
 		}
 		if (!cands.n) {
@@ -110,7 +115,9 @@ static int revision_for_ident(size_t *out, bool *found, const struct rg_revmap *
 		*out = cands.items[0];
 		*found = true;
 	}
-	if (has_branch && !rg_walk_lineage(map, *out, branch)) {
+	if (has_branch && (err = rg_walk_lineage(&bfound, map, *out, branch)))
+		goto out;
+	if (has_branch && !bfound) {
 		rg_str_addf(&inner, "Revision %s is not a member of branch '%s'",
 			    rg_revmap_node(map, *out)->rev->id, check_branch);
 		err = not_found(rid, inner.buf);
@@ -155,10 +162,12 @@ static int filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *m
 	if (!shares.n && !num.label && !num.raw && !num.list.n)
 		goto out;	/* nothing to test against: everything shares */
 	for (i = kept = 0; i < targets->n; i++) {
-		for (j = 0; j < shares.n; j++)
-			if (rg_walk_lineage(map, targets->items[i], shares.items[j]))
-				break;
-		if (j < shares.n)
+		bool shared = false;
+
+		for (j = 0; j < shares.n && !shared; j++)
+			if ((err = rg_walk_lineage(&shared, map, targets->items[i], shares.items[j])))
+				goto out;
+		if (shared)
 			targets->items[kept++] = targets->items[i];
 	}
 	targets->n = kept;

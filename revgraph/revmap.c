@@ -466,12 +466,6 @@ out:
 	return err;
 }
 
-/* Is `anc` a strict down_revision ancestor of `n`?  Level-pruned search. */
-static bool versioned_ancestor(const struct rg_revmap *map, size_t anc, size_t n)
-{
-	return anc != n && rg_walk_reaches(map, n, anc, RG_WALK_DOWN);
-}
-
 /*
  * Drop each dependency that a down_revision ancestor already depends on.
  * Only other dependents of the same target can be such ancestors, so the
@@ -494,8 +488,9 @@ static int normalize_deps(struct rg_revmap *map)
 				size_t x = target->all_next.items[k];
 
 				if (x != i && rg_idx_list_has(&map->nodes[x].deps, d) &&
-				    map->nodes[x].level < nd->level && versioned_ancestor(map, x, i))
-					implied = true;
+				    map->nodes[x].level < nd->level &&
+				    (err = rg_walk_reaches(&implied, map, i, x, RG_WALK_DOWN)))
+					return err;
 			}
 			if (!implied && !rg_idx_list_has(&nd->down, d) &&
 			    (err = rg_idx_list_push(&nd->ndeps, d)))

@@ -128,28 +128,29 @@ out:
 	return err;
 }
 
-bool rg_walk_reaches(const struct rg_revmap *map, size_t a, size_t b, enum rg_walk_dir dir)
+int rg_walk_reaches(bool *out, const struct rg_revmap *map, size_t a, size_t b,
+		    enum rg_walk_dir dir)
 {
 	struct rg_idx_list stack = { 0 };
 	struct rg_bitset seen = { 0 };
 	bool down = dir == RG_WALK_DOWN || dir == RG_WALK_DOWN_DEPS || dir == RG_WALK_DOWN_ALL;
 	size_t target_level = rg_revmap_node(map, b)->level, i, k;
-	bool found = false;
+	int err;
 
-	if (a == b)
-		return true;
-	if (down ? rg_revmap_node(map, a)->level <= target_level
-		 : rg_revmap_node(map, a)->level >= target_level)
-		return false;
-	if (rg_bitset_init(&seen, rg_revmap_count(map)) || rg_idx_list_push(&stack, a))
-		goto out;	/* out of memory: answer "no", the error slot says why */
+	*out = a == b;
+	if (*out || (down ? rg_revmap_node(map, a)->level <= target_level
+			  : rg_revmap_node(map, a)->level >= target_level))
+		return 0;
+	if ((err = rg_bitset_init(&seen, rg_revmap_count(map))) ||
+	    (err = rg_idx_list_push(&stack, a)))
+		goto out;
 	rg_bitset_set(&seen, a);
-	while (stack.n && !found) {
+	while (stack.n && !*out) {
 		const struct rg_node *nd = rg_revmap_node(map, stack.items[--stack.n]);
 		const struct rg_idx_list *lists[2];
 
 		neighbours(nd, dir, &lists[0], &lists[1]);
-		for (k = 0; k < 2 && !found; k++) {
+		for (k = 0; k < 2 && !*out; k++) {
 			if (!lists[k])
 				continue;
 			for (i = 0; i < lists[k]->n; i++) {
@@ -157,14 +158,15 @@ bool rg_walk_reaches(const struct rg_revmap *map, size_t a, size_t b, enum rg_wa
 				size_t lvl = rg_revmap_node(map, x)->level;
 
 				if (x == b) {
-					found = true;
+					*out = true;
 					break;
 				}
+				/* only nodes between a and b can lie on a path */
 				if (rg_bitset_has(&seen, x) ||
 				    (down ? lvl <= target_level : lvl >= target_level))
 					continue;
 				rg_bitset_set(&seen, x);
-				if (rg_idx_list_push(&stack, x))
+				if ((err = rg_idx_list_push(&stack, x)))
 					goto out;
 			}
 		}
@@ -172,12 +174,16 @@ bool rg_walk_reaches(const struct rg_revmap *map, size_t a, size_t b, enum rg_wa
 out:
 	rg_bitset_release(&seen);
 	rg_idx_list_release(&stack);
-	return found;
+	return err;
 }
 
-bool rg_walk_lineage(const struct rg_revmap *map, size_t a, size_t b)
+int rg_walk_lineage(bool *out, const struct rg_revmap *map, size_t a, size_t b)
 {
-	return rg_walk_reaches(map, a, b, RG_WALK_DOWN) || rg_walk_reaches(map, a, b, RG_WALK_UP);
+	int err = rg_walk_reaches(out, map, a, b, RG_WALK_DOWN);
+
+	if (!err && !*out)
+		err = rg_walk_reaches(out, map, a, b, RG_WALK_UP);
+	return err;
 }
 
 /*

@@ -49,14 +49,15 @@ enum rg_walk_dir {
 int rg_walk_mark(struct rg_bitset *set, const struct rg_revmap *map, const size_t *starts,
 		 size_t n, enum rg_walk_dir dir, bool check);
 
-/** true if `a` reaches `b` going `dir` (a == b counts). */
-bool rg_walk_reaches(const struct rg_revmap *map, size_t a, size_t b, enum rg_walk_dir dir);
+/** *out: does `a` reach `b` going `dir` (a == b counts).  0 or RG_ENOMEM. */
+int rg_walk_reaches(bool *out, const struct rg_revmap *map, size_t a, size_t b,
+		    enum rg_walk_dir dir);
 
 /**
- * Alembic's shares-lineage test without dependencies: `b` is an ancestor or
- * a descendant of `a` (or `a` itself).
+ * Alembic's shares-lineage test without dependencies: *out is true when `b`
+ * is an ancestor or a descendant of `a` (or `a` itself).  0 or RG_ENOMEM.
  */
-bool rg_walk_lineage(const struct rg_revmap *map, size_t a, size_t b);
+int rg_walk_lineage(bool *out, const struct rg_revmap *map, size_t a, size_t b);
 
 /**
  * The nodes of `todo` in Alembic's topological order, newest first, walking
