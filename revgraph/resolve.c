@@ -249,11 +249,6 @@ static bool parse_int(const char *s, long *out)
 static int walk(struct pos *out, const struct rg_revmap *map, struct pos start, long steps,
 		const char *label, bool no_overwalk);
 
-/*
- * Alembic's get_revisions, keeping what its walks end on: -N may end on the
- * "base" sentinel or on nothing (Alembic then crashes later); the caller
- * decides.  `out` gets one position per result.
- */
 struct pos_list {
 	struct pos *items;
 	size_t n, alloc;
@@ -268,6 +263,11 @@ static int pos_push(struct pos_list *l, enum pos_kind kind, size_t idx)
 	return 0;
 }
 
+/*
+ * Alembic's get_revisions, keeping what its walks end on: -N may end on the
+ * "base" sentinel or on nothing (Alembic then crashes later); the caller
+ * decides.  `out` gets one position per result.
+ */
 static int resolve_positions(struct pos_list *out, const struct rg_revmap *map, const char *arg)
 {
 	struct number num = { 0 };
@@ -388,6 +388,18 @@ static int pos_of(struct pos *out, const struct rg_revmap *map, const char *symb
 	return err;
 }
 
+/* Replace the contents of `dst` with those of `src`. */
+static int copy_list(struct rg_idx_list *dst, const struct rg_idx_list *src)
+{
+	size_t i;
+
+	dst->n = 0;
+	for (i = 0; i < src->n; i++)
+		if (rg_idx_list_push(dst, src->items[i]))
+			return RG_ENOMEM;
+	return 0;
+}
+
 /* Alembic's _walk: `steps` single steps up (+) or down (-). */
 static int walk(struct pos *out, const struct rg_revmap *map, struct pos start, long steps,
 		const char *label, bool no_overwalk)
@@ -402,29 +414,17 @@ static int walk(struct pos *out, const struct rg_revmap *map, struct pos start, 
 
 		cands.n = 0;
 		if (steps > 0) {
-			if (cur.kind == POS_REV) {
-				const struct rg_node *nd = rg_revmap_node(map, cur.idx);
-				size_t i;
-
-				for (i = 0; i < nd->next.n; i++)
-					if ((err = rg_idx_list_push(&cands, nd->next.items[i])))
-						goto out;
-			} else if ((err = rg_revmap_bases(&cands, map))) {
+			err = cur.kind == POS_REV ? copy_list(&cands, &rg_revmap_node(map, cur.idx)->next)
+						  : rg_revmap_bases(&cands, map);
+			if (err)
 				goto out;
-			}
 			if (label && (err = filter_lineage(&cands, map, label)))
 				goto out;
 		} else if (cur.kind != POS_BASE) {
-			if (cur.kind == POS_REV) {
-				const struct rg_node *nd = rg_revmap_node(map, cur.idx);
-				size_t i;
-
-				for (i = 0; i < nd->down.n; i++)
-					if ((err = rg_idx_list_push(&cands, nd->down.items[i])))
-						goto out;
-			} else if ((err = rg_revmap_heads(&cands, map))) {
+			err = cur.kind == POS_REV ? copy_list(&cands, &rg_revmap_node(map, cur.idx)->down)
+						  : rg_revmap_heads(&cands, map);
+			if (err)
 				goto out;
-			}
 			to_base = !cands.n;
 		}
 		if (!cands.n && !to_base) {
@@ -546,6 +546,46 @@ static int pos_of_labelled(struct pos *out, const struct rg_revmap *map, const c
 }
 
 /*
+ * Where "label@+N" starts when no current revision is on the label's branch:
+ * the tips (members nothing else in the set builds on) of the current
+ * revisions' ancestors that share lineage with the label.
+ */
+static int label_tips(struct rg_idx_list *out, const struct rg_revmap *map,
+		      const struct rg_idx_list *current, const char *label)
+{
+	struct rg_idx_list active = { 0 };
+	struct rg_bitset anc = { 0 }, lower = { 0 };
+	size_t i, j, n = rg_revmap_count(map);
+	int err;
+
+	if ((err = rg_bitset_init(&anc, n)) || (err = rg_bitset_init(&lower, n)) ||
+	    (err = rg_walk_mark(&anc, map, current->items, current->n, RG_WALK_DOWN_DEPS, false)))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (rg_bitset_has(&anc, i) && (err = rg_idx_list_push(&active, i)))
+			goto out;
+	if ((err = filter_lineage(&active, map, label)))
+		goto out;
+	for (i = 0; i < active.n; i++) {
+		const struct rg_node *nd = rg_revmap_node(map, active.items[i]);
+
+		for (j = 0; j < nd->down.n; j++)
+			rg_bitset_set(&lower, nd->down.items[j]);
+		for (j = 0; j < nd->ndeps.n; j++)
+			rg_bitset_set(&lower, nd->ndeps.items[j]);
+	}
+	for (i = 0; i < active.n; i++)
+		if (!rg_bitset_has(&lower, active.items[i]) &&
+		    (err = rg_idx_list_push(out, active.items[i])))
+			goto out;
+out:
+	rg_idx_list_release(&active);
+	rg_bitset_release(&anc);
+	rg_bitset_release(&lower);
+	return err;
+}
+
+/*
  * Alembic's _parse_upgrade_target with assert_relative_length off, as
  * history uses it: `current` is the lower end (a symbol, "base" if none).
  */
@@ -565,48 +605,17 @@ static int upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
 		goto out;
 	}
 	if (r.rel > 0 && !r.symbol) {
-		struct rg_idx_list starts = { 0 };
+		struct rg_idx_list cur = { 0 }, starts = { 0 };
 
-		if ((err = rg_resolve(&starts, map, current)))
+		if ((err = rg_resolve(&cur, map, current)))
+			goto out_starts;
+		if ((err = copy_list(&starts, &cur)))
 			goto out_starts;
 		if (r.label) {
 			if ((err = filter_lineage(&starts, map, r.label)))
 				goto out_starts;
-			if (!starts.n) {
-				/* the tips of the ancestors that share lineage with the label */
-				struct rg_idx_list cur = { 0 }, active = { 0 };
-				struct rg_bitset anc = { 0 }, lower = { 0 };
-				size_t i, j, n = rg_revmap_count(map);
-
-				if ((err = rg_resolve(&cur, map, current)) ||
-				    (err = rg_bitset_init(&anc, n)) || (err = rg_bitset_init(&lower, n)) ||
-				    (err = rg_walk_mark(&anc, map, cur.items, cur.n, RG_WALK_DOWN_DEPS, false)))
-					goto out_tips;
-				for (i = 0; i < n; i++)
-					if (rg_bitset_has(&anc, i) && (err = rg_idx_list_push(&active, i)))
-						goto out_tips;
-				if ((err = filter_lineage(&active, map, r.label)))
-					goto out_tips;
-				for (i = 0; i < active.n; i++) {
-					const struct rg_node *nd = rg_revmap_node(map, active.items[i]);
-
-					for (j = 0; j < nd->down.n; j++)
-						rg_bitset_set(&lower, nd->down.items[j]);
-					for (j = 0; j < nd->ndeps.n; j++)
-						rg_bitset_set(&lower, nd->ndeps.items[j]);
-				}
-				for (i = 0; i < active.n; i++)
-					if (!rg_bitset_has(&lower, active.items[i]) &&
-					    (err = rg_idx_list_push(&starts, active.items[i])))
-						goto out_tips;
-out_tips:
-				rg_idx_list_release(&cur);
-				rg_idx_list_release(&active);
-				rg_bitset_release(&anc);
-				rg_bitset_release(&lower);
-				if (err)
-					goto out_starts;
-			}
+			if (!starts.n && (err = label_tips(&starts, map, &cur, r.label)))
+				goto out_starts;
 		}
 		if (starts.n > 1) {
 			err = rg_error_set(RG_EAMBIGUOUS, "Ambiguous upgrade from multiple current revisions");
@@ -621,6 +630,7 @@ out_tips:
 		else if (end.kind == POS_REV)
 			err = rg_idx_list_push(out, end.idx);
 out_starts:
+		rg_idx_list_release(&cur);
 		rg_idx_list_release(&starts);
 		goto out;
 	}
