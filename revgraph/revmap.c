@@ -110,13 +110,6 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int rg_revmap_prefix(struct rg_idx_list *out, const struct rg_revmap *map, const char *prefix)
 {
 	size_t plen = strlen(prefix), lo = 0, hi = map->n_keys, i;
@@ -144,9 +137,9 @@ int rg_revmap_prefix(struct rg_idx_list *out, const struct rg_revmap *map, const
 			goto out;
 	}
 	if (out->n > 1)
-		qsort(out->items, out->n, sizeof(size_t), cmp_size);
+		qsort(out->items, out->n, sizeof(size_t), rg_cmp_index);
 	if (labels.n > 1)
-		qsort(labels.items, labels.n, sizeof(size_t), cmp_size);
+		qsort(labels.items, labels.n, sizeof(size_t), rg_cmp_index);
 	for (i = 0; i < labels.n; i++)
 		if ((err = rg_idx_list_push(out, labels.items[i])))
 			goto out;

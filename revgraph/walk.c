@@ -318,7 +318,7 @@ static void pending_remove(struct pending *p, size_t i)
 	p->anc[p->n] = spare;
 }
 
-static int cmp_size(const void *a, const void *b)
+int rg_cmp_index(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
@@ -443,7 +443,7 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 			rg_bitset_set(&in_cur, heads[i]);
 			start[n_start++] = heads[i];
 		}
-	qsort(start, n_start, sizeof(size_t), cmp_size);
+	qsort(start, n_start, sizeof(size_t), rg_cmp_index);
 	for (i = 0; i < n_start; i++)
 		if ((err = pending_append(&p, map, start[i], !convex)))
 			goto out;

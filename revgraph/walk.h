@@ -32,6 +32,9 @@ static inline void rg_bitset_clear(struct rg_bitset *b, size_t i)
 }
 size_t rg_bitset_count(const struct rg_bitset *b);
 
+/** qsort comparator for size_t (revision indices: load order). */
+int rg_cmp_index(const void *a, const void *b);
+
 enum rg_walk_dir {
 	RG_WALK_DOWN,		/* down_revision only */
 	RG_WALK_DOWN_DEPS,	/* down_revision and normalised dependencies */

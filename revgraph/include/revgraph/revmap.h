@@ -65,9 +65,10 @@ bool rg_revmap_find_label(const struct rg_revmap *map, const char *label, size_t
 
 /**
  * Keys (ids, then labels) that start with `prefix` and are longer than 3
- * characters, as Alembic's partial lookup sees them, in map order.  Each
- * result is the index of the revision the key stands for; *is_label tells
- * which kind of key matched (may be NULL).  The list is caller-owned.
+ * characters, as Alembic's partial lookup sees them: matching ids in load
+ * order, then matching labels by the load order of the revision that
+ * declares them.  Each result is that revision's index; `out` is
+ * caller-owned and overwritten.  0 or RG_ENOMEM.
  */
 int rg_revmap_prefix(struct rg_idx_list *out, const struct rg_revmap *map, const char *prefix);
 
