@@ -48,6 +48,7 @@ struct rg_command {
 struct rg_ctx {
 	const struct rg_command *cmd;
 	struct rg_args args;
+	struct rg_strlist x_args;	/* every -x value, in order, for env-style options */
 	struct rg_config *cfg;
 	struct rg_revmap *map;
 	struct rg_str out;	/* stdout, written once at the end */

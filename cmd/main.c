@@ -301,29 +301,44 @@ int main(int argc, const char **argv)
 
 		if (!strcmp(a, "--version")) {
 			printf("revgraph %s\n", rg_version());
-			return 0;
+			goto out;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			main_help();
-			return 0;
+			goto out;
 		} else if (!strcmp(a, "--raiseerr")) {
 			continue;
 		} else if (is_global(a, "-c", "--config")) {
-			if (!(config = global_value(&i, argc, argv, "-c", "--config")))
-				return usage_error(NULL, "argument -c/--config: expected one argument%s", "");
+			if (!(config = global_value(&i, argc, argv, "-c", "--config"))) {
+				status = usage_error(NULL, "argument -c/--config: expected one argument%s", "");
+				goto out;
+			}
 		} else if (is_global(a, "-n", "--name")) {
-			if (!(name = global_value(&i, argc, argv, "-n", "--name")))
-				return usage_error(NULL, "argument -n/--name: expected one argument%s", "");
+			if (!(name = global_value(&i, argc, argv, "-n", "--name"))) {
+				status = usage_error(NULL, "argument -n/--name: expected one argument%s", "");
+				goto out;
+			}
 		} else if (is_global(a, "-x", "-x")) {
-			if (!global_value(&i, argc, argv, "-x", "-x"))
-				return usage_error(NULL, "argument -x: expected one argument%s", "");
+			const char *x = global_value(&i, argc, argv, "-x", "-x");
+
+			if (!x) {
+				status = usage_error(NULL, "argument -x: expected one argument%s", "");
+				goto out;
+			}
+			if (rg_strlist_push(&ctx.x_args, x)) {
+				status = rg_cmd_failed(&ctx, "out of memory");
+				goto out;
+			}
 		} else if (a[0] == '-') {
-			return usage_error(NULL, "unrecognized arguments: %s", a);
+			status = usage_error(NULL, "unrecognized arguments: %s", a);
+			goto out;
 		} else {
 			break;
 		}
 	}
-	if (i >= argc)
-		return usage_error(NULL, "too few arguments%s", "");
+	if (i >= argc) {
+		status = usage_error(NULL, "too few arguments%s", "");
+		goto out;
+	}
 	for (k = 0; k < N_COMMANDS; k++)
 		if (!strcmp(commands[k].name, argv[i]))
 			cmd = &commands[k];
@@ -336,12 +351,15 @@ int main(int argc, const char **argv)
 			argv[i], choices.buf);
 		main_usage(stderr);
 		rg_str_release(&choices);
-		return 2;
+		status = 2;
+		goto out;
 	}
 	ctx.cmd = cmd;
 	err = parse_args(&ctx.args, cmd, argc - i - 1, argv + i + 1);
-	if (err)
-		return err < 0 ? 0 : err;
+	if (err) {
+		status = err < 0 ? 0 : err;
+		goto out;
+	}
 
 	if (cmd->needs & RG_NEEDS_CONFIG) {
 		err = rg_config_load(&ctx.cfg, config, name);
@@ -370,6 +388,7 @@ out:
 		status = 1;
 	rg_str_release(&ctx.out);
 	rg_str_release(&warnings);
+	rg_strlist_release(&ctx.x_args);
 	rg_revmap_free(ctx.map);
 	rg_config_free(ctx.cfg);
 	return status;

@@ -78,6 +78,15 @@ check "unknown revision" 255 "FAILED: Can't locate revision identified by 'nosuc
   "$RG" -c "$T/p3/alembic.ini" show nosuch
 check "ambiguous head" 255 "FAILED: Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads" -- \
   "$RG" -c "$T/p3/alembic.ini" show head
+check "-x is accepted and kept" 0 "bbbb2222 (head)
+cccc3333 (head)" -- "$RG" -x tenant=a -x dry -c "$T/p3/alembic.ini" heads
+check "show current needs the database" 255 \
+  "FAILED: 'current' needs the database, which this build of revgraph does not open yet" -- \
+  "$RG" -c "$T/p3/alembic.ini" show current
+check "history -i needs the database" 255 \
+  "FAILED: 'current' needs the database, which this build of revgraph does not open yet" -- \
+  "$RG" -c "$T/p3/alembic.ini" history -i
+check "version needs no config" 0 "revgraph 0.1.0" -- "$RG" -x a -c /nonexistent --version
 check "range without colon" 255 "FAILED: History range requires [start]:[end], [start]:, or :[end]" -- \
   "$RG" -c "$T/p3/alembic.ini" history -r aaaa
 check "json heads" 0 '{"heads":["bbbb2222","cccc3333"]}' -- bash -c \
