@@ -1,0 +1,310 @@
+/*
+ * The SQLite backend (libsqlite3).
+ *
+ * The migration lock is an flock() on "<database>.revgraph-lock": SQLite's
+ * own locks last one transaction, and a run is several transactions (one per
+ * migration), so they cannot keep a second runner out between them.  The
+ * lock file holds a line naming its holder, for the waiting message.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "alloc.h"
+#include "db_impl.h"
+#include "banned.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+struct db_sqlite {
+	struct rg_db base;
+	sqlite3 *conn;
+	char *path;		/* NULL for an in-memory database */
+	int lock_fd;		/* -1 when the migration lock is not held */
+};
+
+static struct db_sqlite *as_sqlite(struct rg_db *db)
+{
+	return (struct db_sqlite *)db;
+}
+
+static int db_error(struct db_sqlite *s)
+{
+	return rg_error_set(RG_EDATABASE, "%s", sqlite3_errmsg(s->conn));
+}
+
+static int sq_exec(struct rg_db *db, const char *sql, long *changes)
+{
+	struct db_sqlite *s = as_sqlite(db);
+	const char *tail = sql;
+	sqlite3_int64 before = sqlite3_total_changes64(s->conn);
+
+	while (tail && *tail) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->conn, tail, -1, &st, &tail);
+
+		if (rc != SQLITE_OK)
+			return db_error(s);
+		if (!st)	/* only whitespace or comments were left */
+			break;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		if (rc != SQLITE_DONE) {
+			int err = db_error(s);
+
+			sqlite3_finalize(st);
+			return err;
+		}
+		sqlite3_finalize(st);
+	}
+	/* total_changes does not count what a SELECT or DDL did not change */
+	if (changes)
+		*changes = (long)(sqlite3_total_changes64(s->conn) - before);
+	return 0;
+}
+
+static int sq_begin(struct rg_db *db)
+{
+	return sq_exec(db, "BEGIN IMMEDIATE", NULL);
+}
+
+static int sq_commit(struct rg_db *db)
+{
+	return sq_exec(db, "COMMIT", NULL);
+}
+
+static int sq_rollback(struct rg_db *db)
+{
+	struct db_sqlite *s = as_sqlite(db);
+
+	/* a failed statement may already have ended the transaction */
+	if (sqlite3_get_autocommit(s->conn))
+		return 0;
+	return sq_exec(db, "ROLLBACK", NULL);
+}
+
+static int sq_query_column(struct rg_db *db, const char *sql, struct rg_strlist *out)
+{
+	struct db_sqlite *s = as_sqlite(db);
+	sqlite3_stmt *st = NULL;
+	int rc, err = 0;
+
+	if (sqlite3_prepare_v2(s->conn, sql, -1, &st, NULL) != SQLITE_OK)
+		return db_error(s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_text(st, 0);
+
+		if (v && (err = rg_strlist_push(out, (const char *)v)))
+			break;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = db_error(s);
+	sqlite3_finalize(st);
+	return err;
+}
+
+static int sq_table_exists(struct rg_db *db, const char *schema, const char *name, bool *exists)
+{
+	struct db_sqlite *s = as_sqlite(db);
+	sqlite3_stmt *st = NULL;
+	char *sql;
+	int rc;
+
+	*exists = false;
+	sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' AND name = %Q",
+			      schema ? schema : "main", name);
+	if (!sql)
+		return rg_error_set(RG_ENOMEM, "out of memory");
+	rc = sqlite3_prepare_v2(s->conn, sql, -1, &st, NULL);
+	sqlite3_free(sql);
+	if (rc != SQLITE_OK)
+		return db_error(s);
+	rc = sqlite3_step(st);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(s);
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The holder's line from the lock file, or a generic description. */
+static void read_holder(int fd, char *buf, size_t size)
+{
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	char *nl;
+
+	if (n <= 0) {
+		snprintf(buf, size, "another process (its lock file names no holder yet)");
+		return;
+	}
+	buf[n] = '\0';
+	if ((nl = strchr(buf, '\n')))
+		*nl = '\0';
+}
+
+static void write_holder(int fd, const char *key)
+{
+	char host[256] = "", line[512], stamp[64];
+	time_t t = time(NULL);
+	struct tm tm;
+	int len;
+
+	if (gethostname(host, sizeof(host) - 1))
+		snprintf(host, sizeof(host), "unknown host");
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	len = snprintf(line, sizeof(line), "revgraph pid %ld on %s, since %s (%s)\n",
+		       (long)getpid(), host, stamp, key);
+	if (len < 0 || (size_t)len >= sizeof(line))
+		len = (int)strlen(line);
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, line, (size_t)len, 0) == len)
+		return;
+	/* the description is only informative; the lock itself is held */
+}
+
+static int sq_lock(struct rg_db *db, const char *key, double timeout_s, rg_db_waiting_fn *waiting,
+		   void *ctx)
+{
+	struct db_sqlite *s = as_sqlite(db);
+	char *lock_path;
+	size_t len;
+	double start = now_s();
+	bool told = false;
+	int fd;
+
+	if (!s->path || s->lock_fd >= 0)
+		return 0;
+	len = strlen(s->path) + sizeof(".revgraph-lock");
+	if (!(lock_path = rg_malloc(len)))
+		return RG_ENOMEM;
+	snprintf(lock_path, len, "%s.revgraph-lock", s->path);
+	fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int err = rg_error_set(RG_EDATABASE, "cannot open the lock file '%s': %s", lock_path,
+				       strerror(errno));
+
+		free(lock_path);
+		return err;
+	}
+	for (;;) {
+		char who[512];
+
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			break;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int err = rg_error_set(RG_EDATABASE, "cannot lock '%s': %s", lock_path,
+					       strerror(errno));
+
+			close(fd);
+			free(lock_path);
+			return err;
+		}
+		read_holder(fd, who, sizeof(who));
+		if (!told && waiting) {
+			waiting(ctx, who);
+			told = true;
+		}
+		if (timeout_s >= 0 && now_s() - start >= timeout_s) {
+			int err = rg_error_set(RG_EDATABASE,
+					       "timed out after %g s waiting for the migration lock held by %s",
+					       timeout_s, who);
+
+			close(fd);
+			free(lock_path);
+			return err;
+		}
+		sleep_ms(50);
+	}
+	free(lock_path);
+	write_holder(fd, key);
+	s->lock_fd = fd;
+	return 0;
+}
+
+static void sq_unlock(struct rg_db *db)
+{
+	struct db_sqlite *s = as_sqlite(db);
+
+	if (s->lock_fd < 0)
+		return;
+	/* a stale holder description would be harmless: ignore a failure */
+	if (ftruncate(s->lock_fd, 0)) {
+	}
+	flock(s->lock_fd, LOCK_UN);
+	close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
+static void sq_close(struct rg_db *db)
+{
+	struct db_sqlite *s = as_sqlite(db);
+
+	sq_unlock(db);
+	sqlite3_close(s->conn);
+	free(s->path);
+	free(s);
+}
+
+static const struct rg_db_ops sqlite_ops = {
+	sq_exec, sq_begin, sq_commit, sq_rollback, sq_table_exists, sq_query_column,
+	sq_lock, sq_unlock, sq_close
+};
+
+int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url)
+{
+	struct db_sqlite *s;
+	const char *file = url->database;
+	int rc;
+
+	*out = NULL;
+	if (file && (!*file || !strcmp(file, ":memory:")))
+		file = NULL;
+	if (!(s = rg_calloc(1, sizeof(*s))))
+		return RG_ENOMEM;
+	s->base.ops = &sqlite_ops;
+	s->base.dialect = RG_DIALECT_SQLITE;
+	s->lock_fd = -1;
+	if (file && !(s->path = rg_strdup(file))) {
+		free(s);
+		return RG_ENOMEM;
+	}
+	rc = sqlite3_open_v2(file ? file : ":memory:", &s->conn,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		int err = rg_error_set(RG_EDATABASE, "unable to open database file '%s': %s",
+				       file ? file : ":memory:",
+				       s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
+
+		sqlite3_close(s->conn);
+		free(s->path);
+		free(s);
+		return err;
+	}
+	sqlite3_busy_timeout(s->conn, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->conn, 0);
+	*out = &s->base;
+	return 0;
+}
