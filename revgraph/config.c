@@ -28,6 +28,8 @@ void rg_config_free(struct rg_config *cfg)
 	free(cfg->file_template);
 	free(cfg->timezone);
 	free(cfg->output_encoding);
+	free(cfg->version_table);
+	free(cfg->version_table_schema);
 	rg_strlist_release(&cfg->const_names);
 	rg_strlist_release(&cfg->const_values);
 	free(cfg);
@@ -129,6 +131,72 @@ static int split_locations(struct rg_strlist *out, const char *value, const char
 	}
 out:
 	free(name);
+	return err;
+}
+
+/* A yes/no key: *out untouched when absent; an unknown word is an error. */
+static int get_bool(int *out, struct rg_ini *ini, const char *section, const char *key,
+		    const char *file)
+{
+	static const char *const no[] = { "false", "no", "off", "n", "f", "0" };
+	char *v = NULL;
+	size_t i;
+	int err = get_opt(&v, ini, section, key);
+
+	if (err || !v)
+		return err;
+	if (truthy(v)) {
+		*out = 1;
+		goto out;
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (!rg_strcasecmp_ascii(v, no[i])) {
+			*out = 0;
+			goto out;
+		}
+	err = rg_error_set(RG_EINVALID, "%s: %s = '%s' is not true or false", file, key, v);
+out:
+	free(v);
+	return err;
+}
+
+/* The keys revgraph reads for running migrations (Alembic's env options). */
+static int load_runtime(struct rg_config *cfg, struct rg_ini *ini, const char *section,
+			const char *file)
+{
+	char *v = NULL, *end;
+	int per_migration = 0, err;
+
+	cfg->transactional_ddl = -1;
+	cfg->lock_timeout = 60;
+	if ((err = get_opt(&cfg->version_table, ini, section, "version_table")) ||
+	    (err = get_opt(&cfg->version_table_schema, ini, section, "version_table_schema")) ||
+	    (err = get_bool(&per_migration, ini, section, "transaction_per_migration", file)) ||
+	    (err = get_bool(&cfg->transactional_ddl, ini, section, "transactional_ddl", file)) ||
+	    (err = get_opt(&v, ini, section, "revgraph.lock_timeout")))
+		goto out;
+	cfg->transaction_per_migration = per_migration;
+	if (!cfg->version_table && !(cfg->version_table = rg_strdup("alembic_version"))) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	if (!*cfg->version_table) {
+		err = rg_error_set(RG_EINVALID, "%s: version_table is empty", file);
+		goto out;
+	}
+	if (cfg->version_table_schema && !*cfg->version_table_schema) {
+		free(cfg->version_table_schema);
+		cfg->version_table_schema = NULL;
+	}
+	if (v) {
+		cfg->lock_timeout = strtod(v, &end);
+		if (!*v || *end || cfg->lock_timeout != cfg->lock_timeout)
+			err = rg_error_set(RG_EINVALID,
+					   "%s: revgraph.lock_timeout = '%s' is not a number of seconds",
+					   file, v);
+	}
+out:
+	free(v);
 	return err;
 }
 
@@ -245,6 +313,8 @@ int rg_config_load(struct rg_config **out, const char *file, const char *section
 		err = RG_ENOMEM;
 		goto out;
 	}
+	if ((err = load_runtime(cfg, ini, section, file)))
+		goto out;
 	for (i = 0;; i++) {
 		const char *key, *raw_value;
 

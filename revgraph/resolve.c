@@ -129,9 +129,19 @@ out:
 	return err;
 }
 
-/* Alembic's filter_for_lineage(targets, check_against), in place. */
-static int filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *map,
-			  const char *check_against)
+/* Alembic's _shares_lineage for two revisions, dependencies included. */
+static int lineage_deps(bool *out, const struct rg_revmap *map, size_t a, size_t b)
+{
+	int err = rg_walk_reaches(out, map, a, b, RG_WALK_DOWN_DEPS);
+
+	if (!err && !*out)
+		err = rg_walk_reaches(out, map, b, a, RG_WALK_DOWN_DEPS);
+	return err;
+}
+
+/* Alembic's filter_for_lineage(targets, check_against, deps), in place. */
+static int filter_lineage_deps(struct rg_idx_list *targets, const struct rg_revmap *map,
+			       const char *check_against, bool deps)
 {
 	struct number num = { 0 };
 	struct rg_idx_list shares = { 0 };
@@ -165,7 +175,8 @@ static int filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *m
 		bool shared = false;
 
 		for (j = 0; j < shares.n && !shared; j++)
-			if ((err = rg_walk_lineage(&shared, map, targets->items[i], shares.items[j])))
+			if ((err = (deps ? lineage_deps : rg_walk_lineage)(&shared, map, targets->items[i],
+									  shares.items[j])))
 				goto out;
 		if (shared)
 			targets->items[kept++] = targets->items[i];
@@ -175,6 +186,18 @@ out:
 	number_release(&num);
 	rg_idx_list_release(&shares);
 	return err;
+}
+
+static int filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *map,
+			  const char *check_against)
+{
+	return filter_lineage_deps(targets, map, check_against, false);
+}
+
+int rg_resolve_filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *map,
+			      const char *check_against, bool deps)
+{
+	return filter_lineage_deps(targets, map, check_against, deps);
 }
 
 static int resolve_number(struct number *out, const struct rg_revmap *map, const char *arg)
@@ -586,11 +609,14 @@ out:
 }
 
 /*
- * Alembic's _parse_upgrade_target with assert_relative_length off, as
- * history uses it: `current` is the lower end (a symbol, "base" if none).
+ * Alembic's _parse_upgrade_target.  The current revisions are `cur` when
+ * given, else the symbol `cur_sym` (resolved only if a relative form needs
+ * it, as history does).  With `no_overwalk` (Alembic's
+ * assert_relative_length, used by upgrade) a walk off the graph is an error.
  */
-static int upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
-			   const char *current, const char *target)
+static int upgrade_targets_from(struct rg_idx_list *out, const struct rg_revmap *map,
+				const struct rg_idx_list *cur, const char *cur_sym,
+				const char *target, bool no_overwalk)
 {
 	struct relative r;
 	struct pos start, end;
@@ -605,16 +631,18 @@ static int upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
 		goto out;
 	}
 	if (r.rel > 0 && !r.symbol) {
-		struct rg_idx_list cur = { 0 }, starts = { 0 };
+		struct rg_idx_list resolved = { 0 }, starts = { 0 };
 
-		if ((err = rg_resolve(&cur, map, current)))
+		if (!cur && (err = rg_resolve(&resolved, map, cur_sym)))
 			goto out_starts;
-		if ((err = copy_list(&starts, &cur)))
+		if (!cur)
+			cur = &resolved;
+		if ((err = copy_list(&starts, cur)))
 			goto out_starts;
 		if (r.label) {
 			if ((err = filter_lineage(&starts, map, r.label)))
 				goto out_starts;
-			if (!starts.n && (err = label_tips(&starts, map, &cur, r.label)))
+			if (!starts.n && (err = label_tips(&starts, map, cur, r.label)))
 				goto out_starts;
 		}
 		if (starts.n > 1) {
@@ -623,20 +651,20 @@ static int upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
 		}
 		start.kind = starts.n ? POS_REV : POS_NOTHING;
 		start.idx = starts.n ? starts.items[0] : 0;
-		if ((err = walk(&end, map, start, r.rel, r.label, false)))
+		if ((err = walk(&end, map, start, r.rel, r.label, no_overwalk)))
 			goto out_starts;
 		if (end.kind == POS_NOTHING)
 			err = didnt_produce(&r);
 		else if (end.kind == POS_REV)
 			err = rg_idx_list_push(out, end.idx);
 out_starts:
-		rg_idx_list_release(&cur);
+		rg_idx_list_release(&resolved);
 		rg_idx_list_release(&starts);
 		goto out;
 	}
 	if (r.rel > 0) {
 		if ((err = pos_of(&start, map, r.symbol)) ||
-		    (err = walk(&end, map, start, r.rel, r.label, false)))
+		    (err = walk(&end, map, start, r.rel, r.label, no_overwalk)))
 			goto out;
 	} else {
 		if (!r.symbol) {
@@ -644,13 +672,169 @@ out_starts:
 			goto out;
 		}
 		if ((err = pos_of_labelled(&start, map, r.label, r.symbol)) ||
-		    (err = walk(&end, map, start, r.rel, NULL, false)))
+		    (err = walk(&end, map, start, r.rel, NULL, no_overwalk)))
 			goto out;
 	}
-	if (end.kind == POS_REV)
+	if (end.kind == POS_NOTHING && no_overwalk)
+		err = rg_error_set(RG_EINVALID, "Walked too far");	/* Alembic 1.8.1 crashes */
+	else if (end.kind == POS_REV)
 		err = rg_idx_list_push(out, end.idx);
 out:
 	relative_release(&r);
+	return err;
+}
+
+/* The form history uses: `current` is the lower end (a symbol, "base" if none). */
+static int upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
+			   const char *current, const char *target)
+{
+	return upgrade_targets_from(out, map, NULL, current, target, false);
+}
+
+int rg_resolve_upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
+			       const struct rg_idx_list *rows, const char *target)
+{
+	return upgrade_targets_from(out, map, rows, NULL, target, true);
+}
+
+/* Alembic's _get_all_current: the rows and their ancestors, as branch tips. */
+int rg_resolve_effective_current(struct rg_idx_list *out, const struct rg_revmap *map,
+				 const struct rg_idx_list *rows)
+{
+	struct rg_bitset all = { 0 }, below = { 0 };
+	size_t n = rg_revmap_count(map), i, j;
+	int err;
+
+	out->n = 0;
+	if ((err = rg_bitset_init(&all, n)) || (err = rg_bitset_init(&below, n)) ||
+	    (err = rg_walk_mark(&all, map, rows->items, rows->n, RG_WALK_DOWN_DEPS, false)))
+		goto out;
+	/* drop every member with a down_revision descendant in the set */
+	for (i = 0; i < n; i++) {
+		const struct rg_node *nd = rg_revmap_node(map, i);
+
+		if (!rg_bitset_has(&all, i))
+			continue;
+		for (j = 0; j < nd->down.n; j++)
+			rg_bitset_set(&below, nd->down.items[j]);
+	}
+	/*
+	 * Marking direct parents is enough: the set is closed under ancestors,
+	 * so a member with any down_revision descendant in it has a child in it.
+	 */
+	for (i = 0; i < n; i++)
+		if (rg_bitset_has(&all, i) && !rg_bitset_has(&below, i) &&
+		    (err = rg_idx_list_push(out, i)))
+			goto out;
+out:
+	rg_bitset_release(&all);
+	rg_bitset_release(&below);
+	return err;
+}
+
+int rg_resolve_downgrade_target(size_t *out, bool *found, char **label_out,
+				bool *multi_warning, const struct rg_revmap *map,
+				const struct rg_idx_list *rows, const char *target)
+{
+	struct relative r;
+	struct pos start, end;
+	const char *at;
+	bool matched, relative_revision;
+	char *label = NULL;
+	int err;
+
+	*found = false;
+	*label_out = NULL;
+	*multi_warning = false;
+	if ((err = match_relative(&matched, &r, target)))
+		goto out;
+	if (!matched) {
+		at = strrchr(target, '@');
+		if (at && at > target && !(label = rg_strndup(target, (size_t)(at - target)))) {
+			err = RG_ENOMEM;
+			goto out;
+		}
+		err = rg_resolve_one(out, found, map, at ? at + 1 : target);
+		goto out;
+	}
+	if (r.label && !(label = rg_strdup(r.label))) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	if (r.rel >= 0) {
+		if (!r.symbol) {
+			err = didnt_produce(&r);
+			goto out;
+		}
+		if ((err = pos_of(&start, map, r.symbol)) ||
+		    (err = walk(&end, map, start, r.rel, r.label, true)))
+			goto out;
+		if (end.kind == POS_NOTHING)
+			err = rg_error_set(RG_EINVALID, "Walked too far");
+		goto found;
+	}
+	relative_revision = !r.symbol;
+	if (relative_revision) {
+		struct rg_idx_list syms = { 0 };
+
+		if (r.label) {
+			if ((err = copy_list(&syms, rows)) || (err = filter_lineage(&syms, map, r.label)))
+				goto out_syms;
+			if (!syms.n && ((err = rg_resolve_effective_current(&syms, map, rows)) ||
+					(err = filter_lineage(&syms, map, r.label))))
+				goto out_syms;
+			if (syms.n != 1) {
+				/* Alembic 1.8.1 fails an assertion here */
+				err = rg_error_set(RG_EAMBIGUOUS,
+						   "%zu current revisions share lineage with '%s'; give an absolute downgrade target",
+						   syms.n, r.label);
+				goto out_syms;
+			}
+		} else {
+			size_t i;
+
+			if (!rows->n) {
+				err = didnt_produce(&r);
+				goto out_syms;
+			}
+			for (i = 1; i < rows->n; i++)
+				if (rows->items[i] != rows->items[0])
+					*multi_warning = true;
+			if ((err = rg_idx_list_push(&syms, rows->items[0])))
+				goto out_syms;
+			free(label);
+			/* Alembic narrows the walk to the chosen row's branch */
+			if (!(label = rg_strdup(rg_revmap_node(map, rows->items[0])->rev->id))) {
+				err = RG_ENOMEM;
+				goto out_syms;
+			}
+		}
+		err = pos_of_labelled(&start, map, label, rg_revmap_node(map, syms.items[0])->rev->id);
+out_syms:
+		rg_idx_list_release(&syms);
+		if (err)
+			goto out;
+	} else if ((err = pos_of_labelled(&start, map, r.label, r.symbol))) {
+		goto out;
+	}
+	if ((err = walk(&end, map, start, r.rel, NULL, true)))
+		goto out;
+	if (end.kind == POS_NOTHING) {
+		err = relative_revision ? didnt_produce(&r) : rg_error_set(RG_EINVALID, "Walked too far");
+		goto out;
+	}
+found:
+	if (!err && end.kind == POS_REV) {
+		*out = end.idx;
+		*found = true;
+	}
+out:
+	relative_release(&r);
+	if (!err) {
+		*label_out = label;
+		label = NULL;
+	}
+	free(label);
 	return err;
 }
 
@@ -730,8 +914,9 @@ out:
 	return err;
 }
 
-int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
-		       const char *head)
+static int history_core(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
+			const struct rg_idx_list *base_rows, const char *head,
+			const struct rg_idx_list *head_rows)
 {
 	struct rg_idx_list targets = { 0 }, current = { 0 };
 	struct rg_bitset required = { 0 }, cur_set = { 0 }, desc = { 0 }, needs = { 0 };
@@ -748,9 +933,15 @@ int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, con
 	if ((err = rg_bitset_init(&required, n)) || (err = rg_bitset_init(&cur_set, n)) ||
 	    (err = rg_bitset_init(&desc, n)) || (err = rg_bitset_init(&needs, n)))
 		goto out;
-	if ((err = upgrade_targets(&targets, map, base, head)))
+	if (head_rows)
+		err = copy_list(&targets, head_rows);
+	else if (base_rows)
+		err = upgrade_targets_from(&targets, map, base_rows, NULL, head, false);
+	else
+		err = upgrade_targets(&targets, map, base, head);
+	if (err)
 		goto out;
-	at = strchr(base, '@');
+	at = base_rows ? NULL : strchr(base, '@');
 	if (at) {
 		size_t idx;
 		bool found;
@@ -783,7 +974,17 @@ int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, con
 	}
 	if ((err = rg_walk_mark(&required, map, targets.items, targets.n, RG_WALK_DOWN_DEPS, true)))
 		goto out;
-	if ((err = lower_revisions(&current, map, base, head, &required)))
+	if (base_rows) {
+		for (i = 0; i < base_rows->n; i++)
+			if (!rg_bitset_has(&required, base_rows->items[i])) {
+				err = range_error(base, head);
+				goto out;
+			}
+		err = copy_list(&current, base_rows);
+	} else {
+		err = lower_revisions(&current, map, base, head, &required);
+	}
+	if (err)
 		goto out;
 	if ((err = rg_walk_mark(&cur_set, map, current.items, current.n, RG_WALK_DOWN_DEPS, true)))
 		goto out;
@@ -808,5 +1009,51 @@ out:
 	rg_bitset_release(&cur_set);
 	rg_bitset_release(&desc);
 	rg_bitset_release(&needs);
+	return err;
+}
+
+int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
+		       const char *head)
+{
+	return history_core(out, map, base, NULL, head, NULL);
+}
+
+/* Python's repr() of a tuple of ids, as Alembic prints `current` in range errors. */
+static void tuple_repr(struct rg_str *out, const struct rg_revmap *map, const struct rg_idx_list *l)
+{
+	size_t i;
+
+	rg_str_addch(out, '(');
+	for (i = 0; i < l->n; i++)
+		rg_str_addf(out, "%s'%s'", i ? ", " : "", rg_revmap_node(map, l->items[i])->rev->id);
+	rg_str_adds(out, l->n == 1 ? ",)" : ")");
+}
+
+int rg_resolve_history_current(struct rg_idx_list *out, const struct rg_revmap *map,
+			       const char *base, const char *head, const struct rg_idx_list *rows)
+{
+	struct rg_str repr = RG_STR_INIT;
+	bool base_cur = base && !strcmp(base, "current"), head_cur = head && !strcmp(head, "current");
+	int err;
+
+	/* Alembic substitutes the rows for "current"; no rows reads as the default */
+	if (head_cur) {
+		if (!rows->n)
+			return history_core(out, map, base, NULL, NULL, NULL);
+		tuple_repr(&repr, map, rows);
+		if ((err = rg_str_check(&repr)))
+			return err;
+		err = history_core(out, map, base ? base : "base", NULL, repr.buf, rows);
+	} else if (base_cur) {
+		if (!rows->n)
+			return history_core(out, map, NULL, NULL, head, NULL);
+		tuple_repr(&repr, map, rows);
+		if ((err = rg_str_check(&repr)))
+			return err;
+		err = history_core(out, map, repr.buf, rows, head ? head : "heads", NULL);
+	} else {
+		err = history_core(out, map, base, NULL, head, NULL);
+	}
+	rg_str_release(&repr);
 	return err;
 }

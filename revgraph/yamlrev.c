@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "revgraph/str.h"
 #include "revgraph/common.h"
+#include "body.h"
 #include "banned.h"
 
 /* Where one line of the YAML text fed to libyaml came from in the file. */
@@ -236,6 +237,46 @@ static bool key_seen_before(yaml_document_t *doc, const yaml_node_t *map, const 
 	return false;
 }
 
+static bool ascii_caseeq(const char *a, size_t n, const char *lower)
+{
+	size_t i;
+
+	if (strlen(lower) != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		char ch = a[i];
+
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (ch != lower[i])
+			return false;
+	}
+	return true;
+}
+
+/* A YAML boolean (true/false, yes/no, on/off in any case). */
+static int read_bool(bool *out, const struct ctx *c, const yaml_node_t *value, const char *key,
+		     size_t line)
+{
+	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	size_t i;
+
+	if (value->type == YAML_SCALAR_NODE && value->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+		for (i = 0; i < 3; i++) {
+			if (ascii_caseeq((const char *)value->data.scalar.value,
+					 value->data.scalar.length, yes[i])) {
+				*out = true;
+				return 0;
+			}
+			if (ascii_caseeq((const char *)value->data.scalar.value,
+					 value->data.scalar.length, no[i])) {
+				*out = false;
+				return 0;
+			}
+		}
+	return rg_error_set(RG_EINVALID, "%s:%zu: '%s' must be true or false", c->path, line, key);
+}
+
 /* Read the graph keys of the top-level mapping of `doc` into `rev` (empty on entry). */
 static int read_header(struct rg_revision *rev, const struct ctx *c, yaml_document_t *doc)
 {
@@ -288,6 +329,11 @@ static int read_header(struct rg_revision *rev, const struct ctx *c, yaml_docume
 			err = read_text(&message, c, value, "message", line);
 		} else if (scalar_is(key, "create_date")) {
 			err = read_text(&rev->create_date, c, value, "create_date", line);
+		} else if (scalar_is(key, "transactional")) {
+			bool transactional = true;
+
+			err = read_bool(&transactional, c, value, "transactional", line);
+			rev->non_transactional = !transactional;
 		}
 		if (err)
 			goto out;
@@ -371,6 +417,7 @@ static void move_fields(struct rg_revision *to, struct rg_revision *from)
 	to->has_deps = from->has_deps;
 	to->doc = from->doc;
 	to->create_date = from->create_date;
+	to->non_transactional = from->non_transactional;
 	to->kind = from->kind;
 	to->line_id = from->line_id;
 	to->line_down = from->line_down;
@@ -451,23 +498,6 @@ static bool blank_line(const char *line, size_t n)
 	for (i = 0; i < n; i++)
 		if (!is_blank(line[i]))
 			return false;
-	return true;
-}
-
-static bool ascii_caseeq(const char *a, size_t n, const char *lower)
-{
-	size_t i;
-
-	if (strlen(lower) != n)
-		return false;
-	for (i = 0; i < n; i++) {
-		char ch = a[i];
-
-		if (ch >= 'A' && ch <= 'Z')
-			ch = (char)(ch - 'A' + 'a');
-		if (ch != lower[i])
-			return false;
-	}
 	return true;
 }
 
@@ -584,6 +614,12 @@ out:
 
 int rg_sqlrev_section(char **out, const char *text, size_t len, bool upgrade)
 {
+	return rg_sqlrev_section_at(out, NULL, text, len, upgrade);
+}
+
+int rg_sqlrev_section_at(char **out, size_t *first_line, const char *text, size_t len,
+			 bool upgrade)
+{
 	enum marker want = upgrade ? MARK_UPGRADE : MARK_DOWNGRADE, m;
 	size_t pos = text_start(text, len), lineno = 1;
 	size_t start, n, next;
@@ -615,9 +651,155 @@ int rg_sqlrev_section(char **out, const char *text, size_t len, bool upgrade)
 		goto out;
 	if (in_body)
 		body_end = len;
+	if (first_line)
+		*first_line = found_line + 1;
 	*out = rg_strndup(text + body, body_end - body);
 	if (!*out)
 		err = RG_ENOMEM;
 out:
+	return err;
+}
+
+void rg_body_release(struct rg_body *b)
+{
+	size_t i;
+
+	if (!b)
+		return;
+	for (i = 0; i < b->n; i++)
+		free(b->items[i].sql);
+	free(b->items);
+	b->items = NULL;
+	b->n = b->alloc = 0;
+}
+
+/* File line where the text of scalar `node` starts (block scalars: the next line). */
+static size_t scalar_text_line(const struct ctx *c, const yaml_node_t *node)
+{
+	size_t line = node_line(c, node);
+
+	if (node->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+	    node->data.scalar.style == YAML_FOLDED_SCALAR_STYLE)
+		line++;
+	return line;
+}
+
+static int body_push(struct rg_body *out, const struct ctx *c, const yaml_node_t *sql, int dialect)
+{
+	struct rg_body_part *p;
+
+	if (RG_GROW(out->items, out->n + 1, out->alloc))
+		return RG_ENOMEM;
+	p = &out->items[out->n];
+	if (!(p->sql = node_strdup(sql)))
+		return RG_ENOMEM;
+	p->line = scalar_text_line(c, sql);
+	p->dialect = dialect;
+	out->n++;
+	return 0;
+}
+
+/* One entry of an operation list: {sql: TEXT[, dialect: NAME]}. */
+static int read_operation(struct rg_body *out, const struct ctx *c, yaml_document_t *doc,
+			  const yaml_node_t *item)
+{
+	const yaml_node_t *sql = NULL;
+	yaml_node_pair_t *pair;
+	int dialect = -1;
+
+	if (item->type != YAML_MAPPING_NODE)
+		return rg_error_set(RG_EINVALID, "%s:%zu: an operation must be a mapping such as 'sql: ...'",
+				    c->path, node_line(c, item));
+	for (pair = item->data.mapping.pairs.start; pair < item->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *key = yaml_document_get_node(doc, pair->key);
+		const yaml_node_t *value = yaml_document_get_node(doc, pair->value);
+
+		if (scalar_is(key, "sql")) {
+			if (!is_text(value))
+				return rg_error_set(RG_EINVALID, "%s:%zu: 'sql' must be a string", c->path,
+						    node_line(c, value));
+			sql = value;
+		} else if (scalar_is(key, "dialect")) {
+			if (scalar_is(value, "sqlite"))
+				dialect = RG_DIALECT_SQLITE;
+			else if (scalar_is(value, "postgresql"))
+				dialect = RG_DIALECT_POSTGRESQL;
+			else
+				return rg_error_set(RG_EINVALID,
+						    "%s:%zu: 'dialect' must be sqlite or postgresql",
+						    c->path, node_line(c, value));
+		} else if (key->type == YAML_SCALAR_NODE) {
+			return rg_error_set(RG_EUNSUPPORTED,
+					    "%s:%zu: operation '%.*s' is not supported by this version of revgraph; write it as 'sql:'",
+					    c->path, node_line(c, key), (int)key->data.scalar.length,
+					    (const char *)key->data.scalar.value);
+		} else {
+			return rg_error_set(RG_EINVALID, "%s:%zu: an operation name must be a string",
+					    c->path, node_line(c, key));
+		}
+	}
+	if (!sql)
+		return rg_error_set(RG_EINVALID, "%s:%zu: operation without 'sql'", c->path,
+				    node_line(c, item));
+	return body_push(out, c, sql, dialect);
+}
+
+static int read_body(struct rg_body *out, const struct ctx *c, yaml_document_t *doc, bool upgrade)
+{
+	const char *want = upgrade ? "upgrade" : "downgrade";
+	const yaml_node_t *root = yaml_document_get_root_node(doc);
+	yaml_node_pair_t *pair;
+
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return rg_error_set(RG_EINVALID, "%s:1: top level is not a mapping", c->path);
+	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *key = yaml_document_get_node(doc, pair->key);
+		const yaml_node_t *value = yaml_document_get_node(doc, pair->value);
+		yaml_node_item_t *it;
+		int err;
+
+		if (!scalar_is(key, want))
+			continue;
+		if (is_null(value))
+			return 0;
+		if (is_text(value))
+			return body_push(out, c, value, -1);
+		if (value->type != YAML_SEQUENCE_NODE)
+			return rg_error_set(RG_EINVALID, "%s:%zu: '%s' must be SQL text or a list of operations",
+					    c->path, node_line(c, key), want);
+		for (it = value->data.sequence.items.start; it < value->data.sequence.items.top; it++)
+			if ((err = read_operation(out, c, doc, yaml_document_get_node(doc, *it))))
+				return err;
+		return 0;
+	}
+	return 0;
+}
+
+int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
+		    bool upgrade)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ctx c;
+	int err;
+
+	c.path = path;
+	c.map = NULL;
+	c.ytext = text;
+	c.ylen = len;
+	c.kind = RG_REVFILE_YAML;
+	if (!yaml_parser_initialize(&parser))
+		return rg_error_set(RG_ENOMEM, "out of memory");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		err = syntax_error(&c, &parser);
+		yaml_parser_delete(&parser);
+		return err;
+	}
+	err = read_body(out, &c, &doc, upgrade);
+	if (err)
+		rg_body_release(out);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
 	return err;
 }

@@ -65,4 +65,8 @@ int rg_sqlrev_parse(struct rg_revision *out, const char *path, const char *text,
  */
 int rg_sqlrev_section(char **out, const char *text, size_t len, bool upgrade);
 
+/** rg_sqlrev_section(), also giving the file line where the section's text starts. */
+int rg_sqlrev_section_at(char **out, size_t *first_line, const char *text, size_t len,
+			 bool upgrade);
+
 #endif

@@ -24,6 +24,12 @@ struct rg_config {
 	char *timezone;			/* or NULL */
 	bool revision_environment;
 	char *output_encoding;		/* default "utf-8" */
+	/* running migrations (Alembic takes these from env.py; revgraph from the ini) */
+	char *version_table;		/* default "alembic_version" */
+	char *version_table_schema;	/* or NULL */
+	bool transaction_per_migration;
+	int transactional_ddl;		/* -1: the dialect's default, else 0/1 */
+	double lock_timeout;		/* seconds to wait for the migration lock; < 0 forever */
 	struct rg_strlist const_names;	/* [revgraph:constants] keys, case kept */
 	struct rg_strlist const_values;
 };

@@ -33,6 +33,50 @@ int rg_resolve_one(size_t *out, bool *found, const struct rg_revmap *map, const 
 int rg_resolve_history(struct rg_idx_list *out, const struct rg_revmap *map, const char *base,
 		       const char *head);
 
+/**
+ * The targets of `upgrade TARGET` from the version table rows `rows`
+ * (Alembic's _parse_upgrade_target with assert_relative_length): absolute
+ * symbols, +N/-N relative to the rows, sym+N, label@sym-N.  A walk off the
+ * graph is an error ("Relative revision +5 didn't produce 5 migrations", or
+ * "Walked too far" where Alembic 1.8.1 crashes).
+ */
+int rg_resolve_upgrade_targets(struct rg_idx_list *out, const struct rg_revmap *map,
+			       const struct rg_idx_list *rows, const char *target);
+
+/**
+ * The target of `downgrade TARGET` (Alembic's _parse_downgrade_target):
+ * *found is false for base; *label gets the branch label the target was
+ * given with (or, for a plain -N, the id of the row walked from), newly
+ * allocated or NULL.  *multi_warning is set when -N picked the first of
+ * several rows (Alembic warns).
+ */
+int rg_resolve_downgrade_target(size_t *out, bool *found, char **label, bool *multi_warning,
+				const struct rg_revmap *map, const struct rg_idx_list *rows,
+				const char *target);
+
+/**
+ * Alembic's "effective current" revisions (`current`): the rows and all
+ * their ancestors (dependencies included), less every one that has a
+ * down_revision descendant among them; in load order.
+ */
+int rg_resolve_effective_current(struct rg_idx_list *out, const struct rg_revmap *map,
+				 const struct rg_idx_list *rows);
+
+/**
+ * Alembic's filter_for_lineage: keep the members of `targets` that share
+ * lineage (are an ancestor, a descendant or the same; through dependencies
+ * too when `deps`) with what `check_against` names.
+ */
+int rg_resolve_filter_lineage(struct rg_idx_list *targets, const struct rg_revmap *map,
+			      const char *check_against, bool deps);
+
+/**
+ * rg_resolve_history() where `base` or `head` may be "current": the version
+ * table rows `rows` stand in for it (none: the default end).
+ */
+int rg_resolve_history_current(struct rg_idx_list *out, const struct rg_revmap *map,
+			       const char *base, const char *head, const struct rg_idx_list *rows);
+
 /** Set Alembic's MultipleHeads text for `arg` and return RG_EMULTIHEAD. */
 int rg_resolve_multiple_heads_error(const char *arg);
 

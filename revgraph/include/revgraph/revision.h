@@ -52,6 +52,7 @@ struct rg_revision {
 	char *create_date;		/* as written in the file, or NULL */
 	enum rg_revfile_kind kind;
 	bool body_is_noop;		/* .py: upgrade()/downgrade() only pass */
+	bool non_transactional;		/* `transactional: false`: run outside a transaction */
 	int line_id, line_down, line_deps, line_labels;
 };
 

@@ -1,0 +1,37 @@
+/*
+ * What a revision runs: the SQL of its upgrade or downgrade, as read from
+ * its file, before it is split into statements.
+ */
+#ifndef RG_BODY_H
+#define RG_BODY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "revgraph/db.h"
+
+struct rg_body_part {
+	char *sql;		/* one or more statements */
+	size_t line;		/* file line of the first line of `sql` */
+	int dialect;		/* -1: every dialect, else an enum rg_dialect */
+};
+
+struct rg_body {
+	struct rg_body_part *items;
+	size_t n;
+	size_t alloc;
+};
+
+void rg_body_release(struct rg_body *b);
+
+/**
+ * The `upgrade:` (or `downgrade:`) of a native YAML revision file: absent,
+ * null or an empty list run nothing; a string is SQL; a list holds
+ * operations, each a mapping with `sql:` (a string) and optionally
+ * `dialect:` (sqlite or postgresql: the statement runs only there).  Other
+ * operations are RG_EUNSUPPORTED with `path:line:`.  `out` must be empty.
+ */
+int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
+		    bool upgrade);
+
+#endif

@@ -1,0 +1,770 @@
+/*
+ * The migration runner (revgraph/include/revgraph/migrate.h): reads the
+ * version table, plans, checks what every step will run, then applies the
+ * steps through a database backend (or the offline SQL writer), keeping the
+ * version table as Alembic's HeadMaintainer keeps it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "body.h"
+#include "fsutil.h"
+#include "sqlsplit.h"
+#include "walk.h"
+#include "yamlrev.h"
+#include "revgraph/migrate.h"
+#include "revgraph/resolve.h"
+#include "banned.h"
+
+struct runner {
+	const struct rg_config *cfg;
+	const struct rg_revmap *map;
+	struct rg_db *db;
+	const struct rg_migrate_opts *o;
+	bool offline;
+	enum rg_dialect dialect;
+	bool transactional_ddl;	/* the dialect's (or the configured) DDL transactions */
+	bool outer;		/* one transaction around the whole run */
+	bool in_tx;
+	struct rg_idx_list heads;	/* the version table rows, as the run changes them */
+	struct rg_str table;	/* the qualified, quoted version table name */
+	struct rg_str sql;	/* scratch */
+	struct rg_plan plan;
+	struct rg_sql_script *bodies;	/* one per step */
+};
+
+static void log_line(const struct runner *r, const char *level, const char *msg)
+{
+	if (r->o->log)
+		r->o->log(r->o->log_ctx, level, "alembic.runtime.migration", msg);
+}
+
+void rg_migrate_log_context(const struct rg_config *cfg, enum rg_dialect dialect, rg_log_fn *log,
+			    void *ctx)
+{
+	bool tx = cfg->transactional_ddl >= 0 ? cfg->transactional_ddl : dialect == RG_DIALECT_POSTGRESQL;
+
+	if (!log)
+		return;
+	log(ctx, "INFO", "alembic.runtime.migration",
+	    dialect == RG_DIALECT_POSTGRESQL ? "Context impl PostgresqlImpl." : "Context impl SQLiteImpl.");
+	log(ctx, "INFO", "alembic.runtime.migration",
+	    tx ? "Will assume transactional DDL." : "Will assume non-transactional DDL.");
+}
+
+/* SQLAlchemy quotes a name unless it is lower case, plain and not reserved. */
+static bool needs_quotes(const char *name)
+{
+	static const char *const reserved[] = {
+		"all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
+		"authorization", "between", "binary", "both", "case", "cast", "check", "collate",
+		"column", "constraint", "create", "cross", "current_date", "current_role",
+		"current_time", "current_timestamp", "current_user", "default", "deferrable", "desc",
+		"distinct", "do", "else", "end", "except", "false", "for", "foreign", "freeze", "from",
+		"full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
+		"into", "is", "isnull", "join", "leading", "left", "like", "limit", "localtime",
+		"localtimestamp", "natural", "new", "not", "notnull", "null", "off", "offset", "old",
+		"on", "only", "or", "order", "outer", "overlaps", "placing", "primary", "references",
+		"right", "select", "session_user", "similar", "some", "symmetric", "table", "then",
+		"to", "trailing", "true", "union", "unique", "user", "using", "verbose", "when",
+		"where"
+	};
+	const char *p;
+	size_t i;
+
+	if (!((*name >= 'a' && *name <= 'z') || *name == '_'))
+		return true;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '$'))
+			return true;
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i]))
+			return true;
+	return false;
+}
+
+static void add_ident(struct rg_str *out, const char *name)
+{
+	const char *p;
+
+	if (!needs_quotes(name)) {
+		rg_str_adds(out, name);
+		return;
+	}
+	rg_str_addch(out, '"');
+	for (p = name; *p; p++) {
+		if (*p == '"')
+			rg_str_addch(out, '"');
+		rg_str_addch(out, *p);
+	}
+	rg_str_addch(out, '"');
+}
+
+static void add_literal(struct rg_str *out, const char *v)
+{
+	const char *p;
+
+	rg_str_addch(out, '\'');
+	for (p = v; *p; p++) {
+		if (*p == '\'')
+			rg_str_addch(out, '\'');
+		rg_str_addch(out, *p);
+	}
+	rg_str_addch(out, '\'');
+}
+
+static const char *id_of(const struct runner *r, size_t idx)
+{
+	return rg_revmap_node(r->map, idx)->rev->id;
+}
+
+static int exec_sql(struct runner *r, long *changes)
+{
+	int err = rg_str_check(&r->sql);
+
+	return err ? err : rg_db_exec(r->db, r->sql.buf, changes);
+}
+
+static int create_table(struct runner *r)
+{
+	rg_str_reset(&r->sql);
+	rg_str_addf(&r->sql, "CREATE TABLE %s (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT ",
+		    r->table.buf);
+	/* the primary key is named after the table alone, as Alembic does */
+	{
+		struct rg_str pk = RG_STR_INIT;
+
+		rg_str_addf(&pk, "%s_pkc", r->cfg->version_table);
+		add_ident(&r->sql, pk.buf);
+		rg_str_release(&pk);
+	}
+	rg_str_adds(&r->sql, " PRIMARY KEY (version_num)\n)\n\n");
+	return exec_sql(r, NULL);
+}
+
+/* Create the version table unless it exists (online). */
+static int ensure_table(struct runner *r)
+{
+	bool exists;
+	int err;
+
+	if (r->offline)
+		return create_table(r);
+	if ((err = rg_db_table_exists(r->db, r->cfg->version_table_schema, r->cfg->version_table,
+				      &exists)))
+		return err;
+	return exists ? 0 : create_table(r);
+}
+
+static int rowcount_error(const struct runner *r, const char *what, long n)
+{
+	return rg_error_set(RG_EDATABASE,
+			    "Online migration expected to match one row when %s in '%s'; %ld found",
+			    what, r->cfg->version_table, n);
+}
+
+static int vt_insert(struct runner *r, size_t rev)
+{
+	int err;
+
+	rg_str_reset(&r->sql);
+	rg_str_addf(&r->sql, "INSERT INTO %s (version_num) VALUES (", r->table.buf);
+	add_literal(&r->sql, id_of(r, rev));
+	rg_str_addch(&r->sql, ')');
+	if (r->dialect == RG_DIALECT_POSTGRESQL)
+		rg_str_addf(&r->sql, " RETURNING %s.version_num", r->table.buf);
+	if ((err = exec_sql(r, NULL)))
+		return err;
+	return rg_idx_list_push(&r->heads, rev);
+}
+
+static void heads_remove(struct runner *r, size_t rev)
+{
+	size_t i, kept;
+
+	for (i = kept = 0; i < r->heads.n; i++)
+		if (r->heads.items[i] != rev)
+			r->heads.items[kept++] = r->heads.items[i];
+	r->heads.n = kept;
+}
+
+static int vt_delete(struct runner *r, size_t rev)
+{
+	long n = -1;
+	int err;
+
+	rg_str_reset(&r->sql);
+	rg_str_addf(&r->sql, "DELETE FROM %s WHERE %s.version_num = ", r->table.buf, r->table.buf);
+	add_literal(&r->sql, id_of(r, rev));
+	if ((err = exec_sql(r, &n)))
+		return err;
+	if (!r->offline && n != 1) {
+		struct rg_str what = RG_STR_INIT;
+
+		rg_str_addf(&what, "deleting '%s'", id_of(r, rev));
+		err = rowcount_error(r, what.buf, n);
+		rg_str_release(&what);
+		return err;
+	}
+	heads_remove(r, rev);
+	return 0;
+}
+
+static int vt_update(struct runner *r, size_t from, size_t to)
+{
+	long n = -1;
+	size_t i;
+	int err;
+
+	rg_str_reset(&r->sql);
+	rg_str_addf(&r->sql, "UPDATE %s SET version_num=", r->table.buf);
+	add_literal(&r->sql, id_of(r, to));
+	rg_str_addf(&r->sql, " WHERE %s.version_num = ", r->table.buf);
+	add_literal(&r->sql, id_of(r, from));
+	if ((err = exec_sql(r, &n)))
+		return err;
+	if (!r->offline && n != 1) {
+		struct rg_str what = RG_STR_INIT;
+
+		rg_str_addf(&what, "updating '%s' to '%s'", id_of(r, from), id_of(r, to));
+		err = rowcount_error(r, what.buf, n);
+		rg_str_release(&what);
+		return err;
+	}
+	for (i = 0; i < r->heads.n; i++)
+		if (r->heads.items[i] == from)
+			r->heads.items[i] = to;
+	return 0;
+}
+
+/* Alembic's _normalized_down_revisions: parents, then normalised dependencies. */
+static int down_of(struct rg_idx_list *out, const struct rg_revmap *map, size_t rev)
+{
+	const struct rg_node *nd = rg_revmap_node(map, rev);
+	size_t i;
+	int err = 0;
+
+	out->n = 0;
+	for (i = 0; i < nd->down.n && !err; i++)
+		if (!rg_idx_list_has(out, nd->down.items[i]))
+			err = rg_idx_list_push(out, nd->down.items[i]);
+	for (i = 0; i < nd->ndeps.n && !err; i++)
+		if (!rg_idx_list_has(out, nd->ndeps.items[i]))
+			err = rg_idx_list_push(out, nd->ndeps.items[i]);
+	return err;
+}
+
+/*
+ * The members of `d` that are not ancestors (dependencies included) of the
+ * rows other than `rev`.  With no other rows, the members that are not
+ * ancestors of other members (Alembic 1.13.1's fix: 1.8.1 keeps them all
+ * and leaves overlapping rows behind).
+ */
+static int unmerge_targets(struct rg_idx_list *out, const struct runner *r, size_t rev,
+			   const struct rg_idx_list *d)
+{
+	struct rg_idx_list others = { 0 };
+	struct rg_bitset anc = { 0 };
+	size_t i, j;
+	int err;
+
+	out->n = 0;
+	for (i = 0; i < r->heads.n; i++)
+		if (r->heads.items[i] != rev && (err = rg_idx_list_push(&others, r->heads.items[i])))
+			goto out;
+	if ((err = rg_bitset_init(&anc, rg_revmap_count(r->map))))
+		goto out;
+	if (others.n) {
+		if ((err = rg_walk_mark(&anc, r->map, others.items, others.n, RG_WALK_DOWN_DEPS, false)))
+			goto out;
+	} else {
+		for (i = 0; i < d->n; i++) {
+			const struct rg_idx_list *down = &rg_revmap_node(r->map, d->items[i])->down;
+			const struct rg_idx_list *deps = &rg_revmap_node(r->map, d->items[i])->ndeps;
+
+			/* strict ancestors of each member */
+			if ((err = rg_walk_mark(&anc, r->map, down->items, down->n, RG_WALK_DOWN_DEPS, false)) ||
+			    (err = rg_walk_mark(&anc, r->map, deps->items, deps->n, RG_WALK_DOWN_DEPS, false)))
+				goto out;
+		}
+	}
+	for (j = 0; j < d->n; j++)
+		if (!rg_bitset_has(&anc, d->items[j]) && (err = rg_idx_list_push(out, d->items[j])))
+			goto out;
+out:
+	rg_idx_list_release(&others);
+	rg_bitset_release(&anc);
+	return err;
+}
+
+static int apply_upgrade(struct runner *r, size_t rev, const struct rg_idx_list *d)
+{
+	struct rg_idx_list f = { 0 };
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < d->n; i++)
+		if (rg_idx_list_has(&r->heads, d->items[i]) && (err = rg_idx_list_push(&f, d->items[i])))
+			goto out;
+	if (!f.n) {
+		err = vt_insert(r, rev);	/* a new branch */
+		goto out;
+	}
+	/*
+	 * A merge deletes all but one of the parents in the table and moves
+	 * that one; a plain step moves its one parent.  Only rows are touched,
+	 * where Alembic 1.8.1 also tries parents an ancestor already absorbed.
+	 */
+	for (i = 0; i + 1 < f.n && !err; i++)
+		err = vt_delete(r, f.items[i]);
+	if (!err)
+		err = vt_update(r, f.items[f.n - 1], rev);
+out:
+	rg_idx_list_release(&f);
+	return err;
+}
+
+static int apply_downgrade(struct runner *r, size_t rev, const struct rg_idx_list *d)
+{
+	struct rg_idx_list u = { 0 };
+	size_t i;
+	int err;
+
+	if (!rg_idx_list_has(&r->heads, rev))
+		return rg_error_set(RG_EINVALID,
+				    "cannot downgrade %s: it is not in the version table '%s'",
+				    id_of(r, rev), r->cfg->version_table);
+	if (!d->n)
+		return vt_delete(r, rev);
+	if ((err = unmerge_targets(&u, r, rev, d)))
+		goto out;
+	if (!u.n) {
+		err = vt_delete(r, rev);	/* what is left is implied by other rows */
+		goto out;
+	}
+	for (i = 0; i + 1 < u.n && !err; i++)
+		err = vt_insert(r, u.items[i]);
+	if (!err)
+		err = vt_update(r, rev, u.items[u.n - 1]);
+out:
+	rg_idx_list_release(&u);
+	return err;
+}
+
+static int apply_stamp(struct runner *r, const struct rg_step *s)
+{
+	bool from_gone = false, to_new;
+	size_t i, last;
+	int err = 0;
+
+	if (!s->upgrade && s->branch_move)
+		return vt_delete(r, s->from.items[0]);
+	for (i = 0; i < s->from.n; i++)
+		from_gone = from_gone || !rg_idx_list_has(&r->heads, s->from.items[i]);
+	to_new = !rg_idx_list_has(&r->heads, s->to.items[0]);
+	if (s->upgrade && (s->branch_move || from_gone) && to_new)
+		return vt_insert(r, s->to.items[0]);
+	/* merge (several rows into one) or a plain move */
+	last = s->from.n;
+	while (last > 0 && !rg_idx_list_has(&r->heads, s->from.items[last - 1]))
+		last--;
+	for (i = 0; i + 1 < last && !err; i++)
+		if (rg_idx_list_has(&r->heads, s->from.items[i]))
+			err = vt_delete(r, s->from.items[i]);
+	if (err || !last)
+		return err;
+	if (!to_new)	/* the target is a row already: Alembic 1.8.1 fails an assertion */
+		return vt_delete(r, s->from.items[last - 1]);
+	return vt_update(r, s->from.items[last - 1], s->to.items[0]);
+}
+
+static int apply_step(struct runner *r, const struct rg_step *s)
+{
+	struct rg_idx_list d = { 0 };
+	int err;
+
+	if (s->stamp)
+		return apply_stamp(r, s);
+	if ((err = down_of(&d, r->map, s->rev)))
+		return err;
+	err = s->upgrade ? apply_upgrade(r, s->rev, &d) : apply_downgrade(r, s->rev, &d);
+	rg_idx_list_release(&d);
+	return err;
+}
+
+/* Prefix the message of a body error with the file. */
+static int file_error(int err, const char *path)
+{
+	struct rg_str msg = RG_STR_INIT;
+
+	if (err == RG_ENOMEM)
+		return err;
+	rg_str_addf(&msg, "%s:%s", path, rg_error_last());
+	err = rg_error_set(err, "%s", rg_str_check(&msg) ? rg_error_last() : msg.buf);
+	rg_str_release(&msg);
+	return err;
+}
+
+static int split_into(struct rg_sql_script *out, const char *path, const char *sql, size_t line,
+		      enum rg_dialect dialect)
+{
+	struct rg_sql_script part = { 0 };
+	size_t i;
+	int err;
+
+	if ((err = rg_sql_split(&part, sql, strlen(sql), dialect, (int)line)))
+		return file_error(err, path);
+	for (i = 0; i < part.n; i++) {
+		if (RG_GROW(out->items, out->n + 1, out->alloc)) {
+			err = RG_ENOMEM;
+			break;
+		}
+		out->items[out->n++] = part.items[i];
+		part.items[i].text = NULL;
+	}
+	rg_sql_script_release(&part);
+	return err;
+}
+
+/* Check one statement against how its revision runs. */
+static int check_statement(const struct rg_revision *rev, const struct rg_sql_stmt *st,
+			   enum rg_dialect dialect)
+{
+	const char *why;
+
+	if (rg_sql_is_transaction_control(st->text, dialect))
+		return rg_error_set(RG_EINVALID,
+				    "%s:%d: transaction control statements are not allowed in a revision; revgraph begins and commits the transactions itself",
+				    rev->path, st->line);
+	why = rg_sql_needs_autocommit(st->text, dialect);
+	if (why && !rev->non_transactional)
+		return rg_error_set(RG_EINVALID,
+				    "%s:%d: %s; add 'transactional: false' to the revision's header to run it outside a transaction",
+				    rev->path, st->line, why);
+	return 0;
+}
+
+/* The statements a revision step runs, read and checked before anything runs. */
+static int load_body(struct rg_sql_script *out, const struct runner *r, const struct rg_step *s)
+{
+	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
+	struct rg_body parts = { 0 };
+	char *text = NULL, *section = NULL;
+	size_t len, i, line = 0;
+	int err;
+
+	if (rev->kind == RG_REVFILE_PY) {
+		if (rev->body_is_noop)
+			return 0;
+		return rg_error_set(RG_EUNSUPPORTED,
+				    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
+				    rev->path, s->upgrade ? "upgrade" : "downgrade");
+	}
+	if ((err = rg_fs_read(&text, &len, rev->path)))
+		return err;
+	if (rev->kind == RG_REVFILE_SQL) {
+		err = rg_sqlrev_section_at(&section, &line, text, len, s->upgrade);
+		if (err)
+			err = file_error(err, rev->path);
+		else if (section)
+			err = split_into(out, rev->path, section, line, r->dialect);
+	} else {
+		err = rg_yamlrev_body(&parts, rev->path, text, len, s->upgrade);
+		for (i = 0; !err && i < parts.n; i++)
+			if (parts.items[i].dialect < 0 || parts.items[i].dialect == (int)r->dialect)
+				err = split_into(out, rev->path, parts.items[i].sql, parts.items[i].line,
+						 r->dialect);
+	}
+	for (i = 0; !err && i < out->n; i++)
+		err = check_statement(rev, &out->items[i], r->dialect);
+	rg_body_release(&parts);
+	free(section);
+	free(text);
+	return err;
+}
+
+static int tx_begin(struct runner *r)
+{
+	int err = rg_db_begin(r->db);
+
+	r->in_tx = !err;
+	return err;
+}
+
+static int tx_commit(struct runner *r)
+{
+	r->in_tx = false;
+	return rg_db_commit(r->db);
+}
+
+/* Run the statements of step `k`, reporting a failure as file:line. */
+static int run_statements(struct runner *r, size_t k)
+{
+	const struct rg_sql_script *body = &r->bodies[k];
+	const struct rg_revision *rev = rg_revmap_node(r->map, r->plan.items[k].rev)->rev;
+	size_t i;
+	int err;
+
+	for (i = 0; i < body->n; i++) {
+		if (!(err = rg_db_exec(r->db, body->items[i].text, NULL)))
+			continue;
+		if (err == RG_EDATABASE) {
+			struct rg_str msg = RG_STR_INIT;
+
+			rg_str_addf(&msg, "%s:%d: %s", rev->path, body->items[i].line, rg_error_last());
+			if (!rg_str_check(&msg)) {
+				err = rg_error_set(RG_EDATABASE, "%s", msg.buf);
+				rg_error_set_detail("%s", body->items[i].text);
+			}
+			rg_str_release(&msg);
+		}
+		return err;
+	}
+	return 0;
+}
+
+static int run_step(struct runner *r, size_t k)
+{
+	const struct rg_step *s = &r->plan.items[k];
+	bool autocommit = !s->stamp && rg_revmap_node(r->map, s->rev)->rev->non_transactional;
+	bool own_tx;
+	int err;
+
+	rg_str_reset(&r->sql);
+	rg_step_describe(&r->sql, r->map, s, true);
+	if ((err = rg_str_check(&r->sql)))
+		return err;
+	{
+		struct rg_str line = RG_STR_INIT;
+
+		rg_str_addf(&line, "Running %s", r->sql.buf);
+		if ((err = rg_str_check(&line)))
+			return err;
+		log_line(r, "INFO", line.buf);
+		rg_str_release(&line);
+	}
+	/* Alembic: one transaction per step unless the run has one (transactional DDL) */
+	own_tx = !r->outer && (!r->offline || r->transactional_ddl) && !autocommit;
+	if (autocommit && r->in_tx && (err = tx_commit(r)))
+		return err;
+	if (own_tx && (err = tx_begin(r)))
+		return err;
+	if (r->offline && !r->heads.n && (err = create_table(r)))
+		return err;
+	if (r->offline) {
+		rg_str_reset(&r->sql);
+		rg_str_adds(&r->sql, "-- Running ");
+		rg_step_describe(&r->sql, r->map, s, false);
+		if ((err = rg_str_check(&r->sql)))
+			return err;
+		rg_db_output(r->db, r->sql.buf);
+	}
+	if (!s->stamp && (err = run_statements(r, k)))
+		return err;
+	if ((err = apply_step(r, s)))
+		return err;
+	if (own_tx && (err = tx_commit(r)))
+		return err;
+	if (autocommit && r->outer && (err = tx_begin(r)))
+		return err;
+	return 0;
+}
+
+static int qualified_table(struct rg_str *out, const struct rg_config *cfg)
+{
+	if (cfg->version_table_schema) {
+		add_ident(out, cfg->version_table_schema);
+		rg_str_addch(out, '.');
+	}
+	add_ident(out, cfg->version_table);
+	return rg_str_check(out);
+}
+
+int rg_migrate_read_rows(struct rg_idx_list *rows, struct rg_strlist *raw,
+			 const struct rg_config *cfg, const struct rg_revmap *map, struct rg_db *db)
+{
+	struct rg_strlist got = { 0 };
+	struct rg_str sql = RG_STR_INIT;
+	bool exists;
+	size_t i, idx;
+	int err;
+
+	rows->n = 0;
+	if (rg_db_is_offline(db))
+		return 0;
+	if ((err = rg_db_table_exists(db, cfg->version_table_schema, cfg->version_table, &exists)) ||
+	    !exists)
+		goto out;
+	rg_str_adds(&sql, "SELECT version_num FROM ");
+	if ((err = qualified_table(&sql, cfg)) || (err = rg_db_query_column(db, sql.buf, &got)))
+		goto out;
+	for (i = 0; i < got.n; i++) {
+		if (raw && (err = rg_strlist_push(raw, got.items[i])))
+			goto out;
+		if (!rg_revmap_find_id(map, got.items[i], &idx)) {
+			err = rg_error_set(RG_ENOTFOUND, "Can't locate revision identified by '%s'",
+					   got.items[i]);
+			rg_error_set_detail("the version table '%s' holds '%s', which no revision file declares; 'stamp --purge' resets it",
+					    cfg->version_table, got.items[i]);
+			goto out;
+		}
+		if ((err = rg_idx_list_push(rows, idx)))
+			goto out;
+	}
+out:
+	rg_strlist_release(&got);
+	rg_str_release(&sql);
+	return err;
+}
+
+/* The starting rows of an offline run: the A of A:B (Alembic's get_revision). */
+static int offline_rows(struct runner *r)
+{
+	size_t idx;
+	bool found;
+	int err;
+
+	if (!r->o->start || !strcmp(r->o->start, "base"))
+		return 0;
+	err = rg_resolve_one(&idx, &found, r->map, r->o->start);
+	if (err == RG_EMULTIHEAD)
+		err = rg_resolve_multiple_heads_error(r->o->start);
+	if (err || !found)
+		return err;
+	return rg_idx_list_push(&r->heads, idx);
+}
+
+static int make_plan(struct runner *r, bool *multi_warning)
+{
+	const struct rg_migrate_opts *o = r->o;
+
+	switch (o->cmd) {
+	case RG_MIGRATE_UPGRADE:
+		return rg_plan_upgrade(&r->plan, r->map, &r->heads, o->target);
+	case RG_MIGRATE_DOWNGRADE:
+		return rg_plan_downgrade(&r->plan, r->map, &r->heads, o->target, multi_warning);
+	case RG_MIGRATE_STAMP:
+		return rg_plan_stamp(&r->plan, r->map, &r->heads, o->dests, o->n_dests);
+	case RG_MIGRATE_ENSURE_VERSION:
+		return 0;
+	}
+	return 0;
+}
+
+static void waiting(void *ctx, const char *who)
+{
+	const struct runner *r = ctx;
+	struct rg_str msg = RG_STR_INIT;
+
+	rg_str_addf(&msg, "Waiting for the migration lock, held by %s", who);
+	if (!rg_str_check(&msg) && r->o->log)
+		r->o->log(r->o->log_ctx, "INFO", "revgraph.lock", msg.buf);
+	rg_str_release(&msg);
+}
+
+/* Everything after planning: check the bodies, then run the steps. */
+static int run_plan(struct runner *r)
+{
+	size_t k;
+	int err;
+
+	if (r->plan.n && !(r->bodies = rg_calloc(r->plan.n, sizeof(*r->bodies))))
+		return RG_ENOMEM;
+	for (k = 0; k < r->plan.n; k++)
+		if (!r->plan.items[k].stamp && (err = load_body(&r->bodies[k], r, &r->plan.items[k])))
+			return err;
+	if (r->outer && (err = tx_begin(r)))
+		return err;
+	if (r->o->purge) {
+		if ((err = ensure_table(r)))
+			return err;
+		rg_str_reset(&r->sql);
+		rg_str_addf(&r->sql, "DELETE FROM %s", r->table.buf);
+		if ((err = exec_sql(r, NULL)))
+			return err;
+		r->heads.n = 0;
+	} else if (!r->heads.n && (!r->offline || r->o->cmd == RG_MIGRATE_ENSURE_VERSION)) {
+		if ((err = ensure_table(r)))
+			return err;
+	}
+	for (k = 0; k < r->plan.n; k++)
+		if ((err = run_step(r, k)))
+			return err;
+	if (r->offline && !r->heads.n) {
+		rg_str_reset(&r->sql);
+		rg_str_addf(&r->sql, "DROP TABLE %s", r->table.buf);
+		if ((err = exec_sql(r, NULL)))
+			return err;
+	}
+	if (r->in_tx && (err = tx_commit(r)))
+		return err;
+	return 0;
+}
+
+int rg_migrate(const struct rg_config *cfg, const struct rg_revmap *map, struct rg_db *db,
+	       const struct rg_migrate_opts *opts)
+{
+	struct runner r;
+	bool multi_warning = false, locked = false;
+	size_t k;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.map = map;
+	r.db = db;
+	r.o = opts;
+	r.offline = rg_db_is_offline(db);
+	r.dialect = rg_db_dialect(db);
+	r.transactional_ddl = cfg->transactional_ddl >= 0 ? cfg->transactional_ddl
+							 : r.dialect == RG_DIALECT_POSTGRESQL;
+	r.outer = r.transactional_ddl && !cfg->transaction_per_migration;
+	rg_str_init(&r.table);
+	rg_str_init(&r.sql);
+	if ((err = qualified_table(&r.table, cfg)))
+		goto out;
+	if (opts->purge && r.offline) {
+		err = rg_error_set(RG_EINVALID, "Can't use --purge with --sql mode");
+		goto out;
+	}
+	if (r.offline) {
+		err = offline_rows(&r);
+	} else {
+		if ((err = rg_db_lock(db, r.table.buf, cfg->lock_timeout, waiting, &r)))
+			goto out;
+		locked = true;
+		/* --purge plans from an empty table: it is the way out of unknown rows */
+		if (!opts->purge)
+			err = rg_migrate_read_rows(&r.heads, NULL, cfg, map, db);
+	}
+	if (err || (err = make_plan(&r, &multi_warning)))
+		goto out;
+	if (multi_warning && opts->log)
+		opts->log(opts->log_ctx, "WARNING", "py.warnings",
+			  "UserWarning: downgrade -1 from multiple heads is ambiguous; this usage will be disallowed in a future release.");
+	err = run_plan(&r);
+	if (err && r.in_tx && !r.offline) {
+		/* keep the failure's message, whatever the rollback says */
+		char *msg = rg_strdup(rg_error_last()), *detail = rg_strdup(rg_error_detail());
+
+		rg_db_rollback(db);
+		if (msg)
+			rg_error_set(err, "%s", msg);
+		if (detail && *detail)
+			rg_error_set_detail("%s", detail);
+		free(msg);
+		free(detail);
+	}
+out:
+	if (locked)
+		rg_db_unlock(db);
+	for (k = 0; r.bodies && k < r.plan.n; k++)
+		rg_sql_script_release(&r.bodies[k]);
+	free(r.bodies);
+	rg_plan_release(&r.plan);
+	rg_idx_list_release(&r.heads);
+	rg_str_release(&r.table);
+	rg_str_release(&r.sql);
+	return err;
+}
