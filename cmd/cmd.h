@@ -65,14 +65,40 @@ const char *rg_ctx_value(const struct rg_ctx *ctx, const char *long_name);
  */
 int rg_cmd_failed(struct rg_ctx *ctx, const char *message);
 
+struct rg_db;
+struct rg_migrate_opts;
+
+/* cmd/db.c: what the commands that use the database share. */
+void rg_cmd_log(void *ctx, const char *level, const char *logger, const char *msg);
+/** rg_cmd_failed(), also logged on stderr as Alembic's env-running commands do. */
+int rg_cmd_env_failed(struct rg_ctx *ctx, const char *message);
+/** Open the database of `sqlalchemy.url`, or the --sql writer into ctx->out.  0 or an exit status. */
+int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out);
+/** The version table rows as revision indices.  0 or an exit status. */
+int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *rows);
+/** Open the database and run one migration command.  0 or an exit status. */
+int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offline);
+/** Split "A:B" (one ':' only) into new strings.  0 or an exit status. */
+int rg_cmd_split_range(struct rg_ctx *ctx, const char *arg, char **start, char **dest);
+
 int cmd_heads(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_branches(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_history(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_show(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_current(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_upgrade(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_downgrade(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_stamp(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_ensure_version(int argc, const char **argv, struct rg_ctx *ctx);
 
 extern const struct rg_opt cmd_heads_opts[];
 extern const struct rg_opt cmd_branches_opts[];
 extern const struct rg_opt cmd_history_opts[];
 extern const struct rg_opt cmd_show_opts[];
+extern const struct rg_opt cmd_current_opts[];
+extern const struct rg_opt cmd_upgrade_opts[];
+extern const struct rg_opt cmd_downgrade_opts[];
+extern const struct rg_opt cmd_stamp_opts[];
+extern const struct rg_opt cmd_ensure_version_opts[];
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "cmd.h"
+#include "revgraph/db.h"
 #include "revgraph/render.h"
 #include "revgraph/resolve.h"
 #include "banned.h"
@@ -21,7 +22,9 @@ const struct rg_opt cmd_history_opts[] = {
 
 int cmd_history(int argc, const char **argv, struct rg_ctx *ctx)
 {
-	struct rg_idx_list order = { 0 };
+	struct rg_idx_list order = { 0 }, rows = { 0 };
+	struct rg_db *db = NULL;
+	bool indicate;
 	struct rg_short_opts opts = { .branches = true, .doc = true, .parents = true, .tree = true };
 	const char *range = rg_ctx_value(ctx, "rev-range");
 	char *base = NULL, *head = NULL;
@@ -50,16 +53,17 @@ int cmd_history(int argc, const char **argv, struct rg_ctx *ctx)
 			return rg_cmd_failed(ctx, "out of memory");
 		}
 	}
-	if (rg_ctx_flag(ctx, "indicate-current") || (base && !strcmp(base, "current")) ||
-	    (head && !strcmp(head, "current"))) {
-		status = rg_cmd_failed(ctx, "'current' needs the database, which this build of revgraph does not open yet");
-		goto out;
+	indicate = rg_ctx_flag(ctx, "indicate-current");
+	if (indicate || (base && !strcmp(base, "current")) || (head && !strcmp(head, "current"))) {
+		if ((status = rg_cmd_open_db(ctx, false, &db)) ||
+		    (status = rg_cmd_read_rows(ctx, db, &rows)))
+			goto out;
 	}
-	err = rg_resolve_history(&order, ctx->map, base, head);
+	err = rg_resolve_history_current(&order, ctx->map, base, head, &rows);
 	if (err == RG_EMULTIHEAD)
 		rg_resolve_multiple_heads_error(head ? head : "heads");
 	if (err) {
-		status = rg_cmd_failed(ctx, rg_error_last());
+		status = db ? rg_cmd_env_failed(ctx, rg_error_last()) : rg_cmd_failed(ctx, rg_error_last());
 		goto out;
 	}
 	if (json)
@@ -70,9 +74,11 @@ int cmd_history(int argc, const char **argv, struct rg_ctx *ctx)
 				rg_str_addch(&ctx->out, ',');
 			rg_render_json_node(&ctx->out, ctx->map, order.items[i]);
 		} else if (rg_ctx_flag(ctx, "verbose")) {
-			rg_render_log_entry(&ctx->out, ctx->map, order.items[i], false);
+			rg_render_log_entry(&ctx->out, ctx->map, order.items[i],
+					    indicate && rg_idx_list_has(&rows, order.items[i]));
 			rg_str_addch(&ctx->out, '\n');
 		} else {
+			opts.current = indicate && rg_idx_list_has(&rows, order.items[i]);
 			rg_render_short(&ctx->out, ctx->map, order.items[i], &opts);
 			rg_str_addch(&ctx->out, '\n');
 		}
@@ -82,6 +88,8 @@ int cmd_history(int argc, const char **argv, struct rg_ctx *ctx)
 out:
 	free(base);
 	free(head);
+	rg_db_close(db);
 	rg_idx_list_release(&order);
+	rg_idx_list_release(&rows);
 	return status;
 }

@@ -15,12 +15,22 @@
 static const struct rg_command commands[] = {
 	{ "branches", cmd_branches, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_branches_opts, NULL,
 	  "Show current branch points." },
+	{ "current", cmd_current, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_current_opts, NULL,
+	  "Display the current revision for a database." },
+	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_downgrade_opts, "revision",
+	  "Revert to a previous version." },
+	{ "ensure_version", cmd_ensure_version, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_ensure_version_opts,
+	  NULL, "Create the alembic version table if it doesn't exist already ." },
 	{ "heads", cmd_heads, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_heads_opts, NULL,
 	  "Show current available heads in the script directory." },
 	{ "history", cmd_history, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_history_opts, NULL,
 	  "List changeset scripts in chronological order." },
 	{ "show", cmd_show, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_show_opts, "rev",
 	  "Show the revision(s) denoted by the given symbol." },
+	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_stamp_opts, "revisions",
+	  "'stamp' the revision table with the given revision; don't run any migrations." },
+	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_upgrade_opts, "revision",
+	  "Upgrade to a later version." },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -52,7 +62,7 @@ static void command_help(const struct rg_command *cmd)
 	printf("\n%s\n\n", cmd->help);
 	if (cmd->positional)
 		printf("positional arguments:\n  %-22s %s\n\n", cmd->positional,
-		       "revision identifier(s)");
+		       !strcmp(cmd->positional, "revision") ? "revision identifier" : "revision identifier(s)");
 	printf("options:\n  %-22s %s\n", "-h, --help", "show this help message and exit");
 	for (o = cmd->opts; o->long_name; o++) {
 		char name[64];

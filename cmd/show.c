@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "revgraph/db.h"
 #include "revgraph/render.h"
 #include "revgraph/resolve.h"
 #include "banned.h"
@@ -22,9 +23,19 @@ int cmd_show(int argc, const char **argv, struct rg_ctx *ctx)
 
 	(void)argc;
 	(void)argv;
-	if (!strcmp(rev, "current"))
-		return rg_cmd_failed(ctx, "'current' needs the database, which this build of revgraph does not open yet");
-	if (rg_resolve(&revs, ctx->map, rev)) {
+	if (!strcmp(rev, "current")) {
+		struct rg_db *db = NULL;
+		int status;
+
+		/* the raw rows, as Alembic's get_revisions(heads) gives them */
+		if (!(status = rg_cmd_open_db(ctx, false, &db)))
+			status = rg_cmd_read_rows(ctx, db, &revs);
+		rg_db_close(db);
+		if (status) {
+			rg_idx_list_release(&revs);
+			return status;
+		}
+	} else if (rg_resolve(&revs, ctx->map, rev)) {
 		rg_idx_list_release(&revs);
 		return rg_cmd_failed(ctx, rg_error_last());
 	}

@@ -80,12 +80,16 @@ check "ambiguous head" 255 "FAILED: Multiple head revisions are present for give
   "$RG" -c "$T/p3/alembic.ini" show head
 check "-x is accepted and kept" 0 "bbbb2222 (head)
 cccc3333 (head)" -- "$RG" -x tenant=a -x dry -c "$T/p3/alembic.ini" heads
-check "show current needs the database" 255 \
-  "FAILED: 'current' needs the database, which this build of revgraph does not open yet" -- \
+check "show current needs sqlalchemy.url" 255 \
+  "FAILED: No 'sqlalchemy.url' key found in section [alembic] of $T/p3/alembic.ini: revgraph needs it to reach the database" -- \
   "$RG" -c "$T/p3/alembic.ini" show current
-check "history -i needs the database" 255 \
-  "FAILED: 'current' needs the database, which this build of revgraph does not open yet" -- \
+check "history -i needs sqlalchemy.url" 255 \
+  "FAILED: No 'sqlalchemy.url' key found in section [alembic] of $T/p3/alembic.ini: revgraph needs it to reach the database" -- \
   "$RG" -c "$T/p3/alembic.ini" history -i
+printf 'sqlalchemy.url = sqlite:///%%(here)s/no/such/dir/db.sqlite\n' >> "$T/p3/alembic.ini"
+check "unreachable SQLite file" 255 \
+  "FAILED: unable to open database file '$T/p3/no/such/dir/db.sqlite': unable to open database file" -- \
+  "$RG" -c "$T/p3/alembic.ini" current
 check "version needs no config" 0 "revgraph 0.1.0" -- "$RG" -x a -c /nonexistent --version
 check "range without colon" 255 "FAILED: History range requires [start]:[end], [start]:, or :[end]" -- \
   "$RG" -c "$T/p3/alembic.ini" history -r aaaa

@@ -1,0 +1,93 @@
+/*
+ * What the commands that run migrations share: opening the database (or
+ * the offline writer) from `sqlalchemy.url`, the log lines Alembic writes on
+ * stderr, and reporting a failure the way Alembic's env-running commands do.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "cmd.h"
+#include "revgraph/migrate.h"
+#include "banned.h"
+
+void rg_cmd_log(void *ctx, const char *level, const char *logger, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%-5.5s [%s] %s\n", level, logger, msg);
+	fflush(stderr);
+}
+
+int rg_cmd_env_failed(struct rg_ctx *ctx, const char *message)
+{
+	fprintf(stderr, "ERROR [alembic.util.messaging] %s\n", message);
+	return rg_cmd_failed(ctx, message);
+}
+
+int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out)
+{
+	struct rg_dburl url;
+	int err;
+
+	*out = NULL;
+	memset(&url, 0, sizeof(url));
+	if (!ctx->cfg->url || !*ctx->cfg->url) {
+		rg_error_set(RG_EINVALID,
+			     "No 'sqlalchemy.url' key found in section [%s] of %s: revgraph needs it to reach the database",
+			     ctx->cfg->section, ctx->cfg->file);
+		return rg_cmd_failed(ctx, rg_error_last());
+	}
+	if ((err = rg_dburl_parse(&url, ctx->cfg->url)))
+		return rg_cmd_failed(ctx, rg_error_last());
+	if (offline)
+		err = rg_db_offline_open(out, url.dialect, &ctx->out);
+	else
+		err = rg_db_open(out, &url);
+	rg_dburl_release(&url);
+	if (err)
+		return rg_cmd_failed(ctx, rg_error_last());
+	rg_migrate_log_context(ctx->cfg, rg_db_dialect(*out), rg_cmd_log, NULL);
+	if (offline)
+		rg_cmd_log(NULL, "INFO", "alembic.runtime.migration", "Generating static SQL");
+	return 0;
+}
+
+int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *rows)
+{
+	if (rg_migrate_read_rows(rows, NULL, ctx->cfg, ctx->map, db))
+		return rg_cmd_env_failed(ctx, rg_error_last());
+	return 0;
+}
+
+int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offline)
+{
+	struct rg_db *db;
+	int status;
+
+	if ((status = rg_cmd_open_db(ctx, offline, &db)))
+		return status;
+	opts->log = rg_cmd_log;
+	opts->log_ctx = NULL;
+	if (rg_migrate(ctx->cfg, ctx->map, db, opts))
+		status = rg_cmd_env_failed(ctx, rg_error_last());
+	rg_db_close(db);
+	return status;
+}
+
+int rg_cmd_split_range(struct rg_ctx *ctx, const char *arg, char **start, char **dest)
+{
+	const char *colon = strchr(arg, ':');
+
+	*start = *dest = NULL;
+	if (strchr(colon + 1, ':')) {
+		rg_error_set(RG_EINVALID, "Revision range '%s' has more than one ':'", arg);
+		return rg_cmd_failed(ctx, rg_error_last());
+	}
+	if (!(*start = rg_strndup(arg, (size_t)(colon - arg))) || !(*dest = rg_strndup(colon + 1, strlen(colon + 1)))) {
+		free(*start);
+		*start = NULL;
+		return rg_cmd_failed(ctx, "out of memory");
+	}
+	return 0;
+}

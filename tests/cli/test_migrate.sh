@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# Running migrations on SQLite: upgrade/downgrade/stamp/current on the
+# example project, failures that must leave the database as it was, the
+# checks made before anything runs, and concurrent runners.
+# Usage: test_migrate.sh REVGRAPH REPO_ROOT
+set -u
+RG=$1
+ROOT=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+
+check() { # name expected_status expected_stdout -- command...
+  local name=$1 want_status=$2 want_out=$3
+  shift 4
+  local out status
+  out=$("$@" 2>"$T/stderr" </dev/null)
+  status=$?
+  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
+    ok
+  else
+    bad "$name"
+    printf '  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
+      "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
+  fi
+}
+
+eq() { # name got want
+  if [ "$2" = "$3" ]; then ok; else bad "$1"; printf '  got:  %s\n  want: %s\n' "$2" "$3"; fi
+}
+
+rows() { sqlite3 "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' ' '; }
+dump() { sqlite3 "$1" .dump; }
+
+project() { # dir: a fresh native project with versions/ and a SQLite URL
+  rm -rf "$T/$1"
+  mkdir -p "$T/$1/versions"
+  printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = sqlite:///%%(here)s/db.sqlite\n%s' \
+    "${2:-}" > "$T/$1/alembic.ini"
+}
+
+rev() { # dir file revision down upgrade-yaml [extra header]
+  printf 'revision: "%s"\ndown_revision: %s\nmessage: m %s\n%s%s\n' "$3" "$4" "$3" "${6:-}" "$5" \
+    > "$T/$1/versions/$2"
+}
+
+# --- the example project, up and down ---------------------------------------
+cp -r "$ROOT/versions-example" "$T/ex"
+rm -f "$T/ex/example.db"
+cd "$T/ex"
+check "upgrade heads" 0 "" -- "$RG" upgrade heads
+eq "rows after upgrade heads" "$(rows example.db)" "800000000008 f0000000000f "
+check "current" 0 "800000000008 (head)
+e0000000000e (effective head)
+f0000000000f (head)" -- "$RG" current
+grep -q 'Running upgrade 900000000009, a0000000000a, b0000000000b -> c0000000000c, merge login events, orders and sale prices' "$T/stderr" 2>/dev/null
+"$RG" upgrade heads 2>"$T/log" </dev/null
+if grep -q 'Running upgrade' "$T/log"; then bad "second upgrade heads runs nothing"; else ok; fi
+check "history -i marks rows" 0 "700000000007 (500000000005) -> 800000000008 (networking) (head) (current), link accounts to ip addresses" -- \
+  sh -c "'$RG' history -i | head -1"
+check "show current" 0 "Rev: 800000000008 (head)
+Rev: f0000000000f (head)" -- sh -c "'$RG' show current | grep '^Rev:' | sort"
+check "downgrade -1 with several rows" 0 "" -- "$RG" downgrade networking@-1
+eq "rows after networking@-1" "$(rows example.db)" "700000000007 f0000000000f "
+check "stamp moves the table only" 0 "" -- "$RG" stamp 600000000006 f0000000000f
+# as in Alembic: f0000000000f descends from 600000000006 through depends_on, so
+# both rows share its lineage and become one step down to it
+eq "rows after stamp" "$(rows example.db)" "600000000006 "
+eq "stamp ran nothing" "$(sqlite3 example.db "SELECT count(*) FROM sqlite_master WHERE name = 'ip_address'")" "1"
+"$RG" stamp 700000000007 f0000000000f 2>/dev/null </dev/null
+check "downgrade base" 0 "" -- "$RG" downgrade base
+eq "downgrade base empties the table" "$(rows example.db)" ""
+eq "downgrade base drops every table but the version table" \
+  "$(sqlite3 example.db "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'")" "alembic_version"
+check "current of an empty table" 0 "" -- "$RG" current
+check "range without --sql" 255 "FAILED: Range revision not allowed" -- "$RG" upgrade 100000000001:heads
+check "downgrade --sql needs a range" 255 "FAILED: downgrade with --sql requires <fromrev>:<torev>" -- \
+  "$RG" downgrade --sql base
+check "purge with --sql" 255 "FAILED: Can't use --purge with --sql mode" -- "$RG" stamp --sql --purge heads
+check "two ':' in a range" 255 "FAILED: Revision range 'a:b:c' has more than one ':'" -- "$RG" upgrade --sql a:b:c
+check "offline upgrade" 0 "CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running upgrade  -> e0000000000e
+
+CREATE TABLE currency (
+    code CHAR(3) NOT NULL PRIMARY KEY,
+    name VARCHAR(50) NOT NULL,
+    minor_units INTEGER NOT NULL DEFAULT 2
+);
+
+INSERT INTO alembic_version (version_num) VALUES ('e0000000000e');" -- "$RG" upgrade --sql lib@head
+
+# --- a failing statement rolls back its migration ---------------------------
+project fail
+rev fail 1.yaml aaaa00000001 null 'upgrade: CREATE TABLE one (id INTEGER)'
+rev fail 2.yaml aaaa00000002 aaaa00000001 'upgrade: |
+  CREATE TABLE two (id INTEGER);
+  INSERT INTO two VALUES (1);
+  INSERT INTO nosuch VALUES (1);'
+cd "$T/fail"
+check "failing statement names file:line" 255 "FAILED: $T/fail/versions/2.yaml:7: no such table: nosuch" -- \
+  "$RG" upgrade heads
+grep -q 'INSERT INTO nosuch VALUES (1)' "$T/stderr" && ok || bad "failing statement shown on stderr"
+eq "earlier migration kept, failed one rolled back" "$(rows db.sqlite)" "aaaa00000001 "
+eq "no half-applied schema" "$(sqlite3 db.sqlite "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name)")" \
+  "alembic_version,one"
+
+# --- checks made before anything runs ---------------------------------------
+project pre
+rev pre 1.yaml bbbb00000001 null 'upgrade: CREATE TABLE one (id INTEGER)'
+rev pre 2.yaml bbbb00000002 bbbb00000001 'upgrade: VACUUM'
+cd "$T/pre"
+check "statement that cannot run in a transaction" 255 \
+  "FAILED: $T/pre/versions/2.yaml:4: cannot VACUUM from within a transaction; add 'transactional: false' to the revision's header to run it outside a transaction" -- \
+  "$RG" upgrade heads
+[ -e db.sqlite ] && [ -n "$(sqlite3 db.sqlite "SELECT name FROM sqlite_master WHERE name = 'one'")" ] \
+  && bad "refused run changed nothing" || ok
+rev pre 2.yaml bbbb00000002 bbbb00000001 'upgrade: VACUUM' 'transactional: false
+'
+check "transactional: false runs it" 0 "" -- "$RG" upgrade heads
+eq "rows after non-transactional revision" "$(rows db.sqlite)" "bbbb00000002 "
+rev pre 3.yaml bbbb00000003 bbbb00000002 'upgrade: |
+  BEGIN;
+  CREATE TABLE three (id INTEGER);
+  COMMIT;'
+check "transaction control refused" 255 \
+  "FAILED: $T/pre/versions/3.yaml:5: transaction control statements are not allowed in a revision; revgraph begins and commits the transactions itself" -- \
+  "$RG" upgrade heads
+printf '"""py\n\nRevision ID: bbbb00000004\n"""\nfrom alembic import op\nrevision = "bbbb00000004"\ndown_revision = "bbbb00000002"\n\ndef upgrade():\n    op.create_table("x")\n\ndef downgrade():\n    pass\n' \
+  > "$T/pre/versions/4.py"
+rm "$T/pre/versions/3.yaml"
+before=$(dump db.sqlite)
+check "python body refused" 255 \
+  "FAILED: $T/pre/versions/4.py: upgrade() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it" -- \
+  "$RG" upgrade heads
+eq "python refusal left the database alone" "$(dump db.sqlite)" "$before"
+check "stamp past a python revision" 0 "" -- "$RG" stamp heads
+eq "rows after stamp heads" "$(rows db.sqlite)" "bbbb00000004 "
+rev pre 5.yaml bbbb00000005 bbbb00000004 '
+upgrade:
+  - create_table: {name: five}'
+check "unknown operation refused" 255 \
+  "FAILED: $T/pre/versions/5.yaml:6: operation 'create_table' is not supported by this version of revgraph; write it as 'sql:'" -- \
+  "$RG" upgrade heads
+rm "$T/pre/versions/5.yaml"
+
+# --- rows the scripts do not know --------------------------------------------
+sqlite3 db.sqlite "INSERT INTO alembic_version VALUES ('deadbeef0000')"
+check "unknown row" 255 "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" current
+check "unknown row stops upgrade" 255 "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" upgrade heads
+check "stamp --purge is the way out" 0 "" -- "$RG" stamp --purge bbbb00000002
+eq "rows after purge" "$(rows db.sqlite)" "bbbb00000002 "
+
+# --- URLs ----------------------------------------------------------------------
+project url1
+sed -i 's|^sqlalchemy.url = .*|sqlalchemy.url = mysql://user:secret@localhost/db|' "$T/url1/alembic.ini"
+rev url1 1.yaml cccc00000001 null 'upgrade: SELECT 1'
+cd "$T/url1"
+out=$("$RG" upgrade heads 2>&1 </dev/null); status=$?
+eq "other database status" "$status" "255"
+case "$out" in *secret*) bad "password shown: $out" ;; *mysql*) ok ;; *) bad "other database message: $out" ;; esac
+project url2
+sed -i '/sqlalchemy.url/d' "$T/url2/alembic.ini"
+cd "$T/url2"
+check "no url" 255 "FAILED: No 'sqlalchemy.url' key found in section [alembic] of alembic.ini: revgraph needs it to reach the database" -- \
+  "$RG" current
+
+# --- concurrent runners apply each revision once ---------------------------
+slow='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c'
+project conc
+cd "$T/conc"
+rev conc 0.yaml dddd00000000 null 'upgrade: CREATE TABLE trail (seq INTEGER PRIMARY KEY AUTOINCREMENT, rev TEXT)'
+prev=dddd00000000
+for i in 1 2 3 4; do
+  rev conc "$i.yaml" "dddd0000000$i" "$prev" "upgrade: |
+  $slow;
+  INSERT INTO trail (rev) VALUES ('dddd0000000$i');"
+  prev=dddd0000000$i
+done
+"$RG" upgrade heads 2>"$T/c1.log" </dev/null & p1=$!
+"$RG" upgrade heads 2>"$T/c2.log" </dev/null & p2=$!
+"$RG" upgrade heads 2>"$T/c3.log" </dev/null & p3=$!
+wait $p1; s1=$?; wait $p2; s2=$?; wait $p3; s3=$?
+eq "concurrent runners succeed" "$s1 $s2 $s3" "0 0 0"
+eq "each revision applied once" "$(sqlite3 db.sqlite 'SELECT group_concat(rev) FROM trail')" \
+  "dddd00000001,dddd00000002,dddd00000003,dddd00000004"
+if grep -q 'Waiting for the migration lock, held by revgraph pid' "$T"/c?.log; then ok; else
+  bad "a waiting runner says who it waits for"; cat "$T"/c?.log; fi
+
+# --- lock timeout ------------------------------------------------------------
+"$RG" downgrade dddd00000002 2>/dev/null </dev/null
+printf 'revgraph.lock_timeout = 0.3\n' >> alembic.ini
+before=$(rows db.sqlite)
+"$RG" upgrade heads 2>/dev/null </dev/null & holder=$!
+sleep 0.3
+out=$("$RG" upgrade heads 2>/dev/null </dev/null); status=$?
+wait $holder
+case "$out" in
+  "FAILED: timed out after 0.3 s waiting for the migration lock held by revgraph pid "*) ok ;;
+  *) bad "lock timeout message: $out" ;;
+esac
+eq "lock timeout status" "$status" "255"
+eq "the holder finished the work" "$(rows db.sqlite)" "dddd00000004 "
+# downgrades write nothing to the trail; the holder's upgrade re-ran 3 and 4 once
+eq "trail after timeout" "$(sqlite3 db.sqlite 'SELECT count(*) FROM trail')" "6"
+
+echo "migrate: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
