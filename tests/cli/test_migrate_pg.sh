@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Running migrations on PostgreSQL: the example project up and down, a
+# failing statement rolling back the whole run, transaction_per_migration,
+# transactional: false, and concurrent runners.  Needs a server reachable
+# through the PG* environment (scripts/test.sh runs the suite inside
+# pg_virtualenv); skips without one unless RG_REQUIRE_PG=1.
+# Usage: test_migrate_pg.sh REVGRAPH REPO_ROOT
+set -u
+RG=$1
+ROOT=$2
+T=$(mktemp -d)
+DBS=()
+cleanup() {
+  for d in "${DBS[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+
+if ! psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
+  if [ "${RG_REQUIRE_PG:-}" = 1 ]; then
+    echo "FAIL no PostgreSQL server reachable through the PG* environment (RG_REQUIRE_PG=1)"
+    exit 1
+  fi
+  echo "SKIP no PostgreSQL server reachable through the PG* environment"
+  exit 0
+fi
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+
+check() { # name expected_status expected_stdout -- command...
+  local name=$1 want_status=$2 want_out=$3
+  shift 4
+  local out status
+  out=$("$@" 2>"$T/stderr" </dev/null)
+  status=$?
+  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
+    ok
+  else
+    bad "$name"
+    printf '  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
+      "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
+  fi
+}
+
+eq() { # name got want
+  if [ "$2" = "$3" ]; then ok; else bad "$1"; printf '  got:  %s\n  want: %s\n' "$2" "$3"; fi
+}
+
+q() { psql -X -q -A -t -d "$1" -c "$2"; }
+rows() { q "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' ' '; }
+newdb() { local d="rg_cli_$$_$1"; dropdb --if-exists "$d" >/dev/null 2>&1; createdb "$d"; DBS+=("$d"); echo "$d"; }
+
+project() { # dir db [extra ini]
+  rm -rf "$T/$1"
+  mkdir -p "$T/$1/versions"
+  printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = postgresql:///%s\n%s' "$2" "${3:-}" \
+    > "$T/$1/alembic.ini"
+}
+
+rev() { # dir file revision down upgrade-yaml [extra header]
+  printf 'revision: "%s"\ndown_revision: %s\nmessage: m %s\n%s%s\n' "$3" "$4" "$3" "${6:-}" "$5" \
+    > "$T/$1/versions/$2"
+}
+
+# --- the example project ------------------------------------------------------
+db=$(newdb ex)
+cp -r "$ROOT/versions-example" "$T/ex"
+sed -i "s|^sqlalchemy.url = .*|sqlalchemy.url = postgresql:///$db|" "$T/ex/alembic.ini"
+cd "$T/ex"
+check "upgrade heads" 0 "" -- "$RG" upgrade heads
+grep -q 'Context impl PostgresqlImpl.' "$T/stderr" && grep -q 'Will assume transactional DDL.' "$T/stderr" \
+  && ok || bad "PostgreSQL context log lines"
+eq "rows after upgrade heads" "$(rows "$db")" "800000000008 f0000000000f "
+eq "account rebuilt in place" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id,name,created_at,email"
+check "current" 0 "800000000008 (head)
+e0000000000e (effective head)
+f0000000000f (head)" -- "$RG" current
+check "downgrade c0000000000c" 0 "" -- "$RG" downgrade c0000000000c
+eq "legacy_flag is back" "$(q "$db" "SELECT count(*) FROM information_schema.columns WHERE table_name = 'account' AND column_name = 'legacy_flag'")" "1"
+check "downgrade base" 0 "" -- "$RG" downgrade base
+eq "downgrade base empties the table" "$(rows "$db")" ""
+eq "only the version table is left" "$(q "$db" "SELECT string_agg(table_name, ',') FROM information_schema.tables WHERE table_schema = 'public'")" \
+  "alembic_version"
+check "offline PostgreSQL" 0 "BEGIN;
+
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running upgrade  -> 600000000006
+
+CREATE TABLE network (
+    id INTEGER NOT NULL PRIMARY KEY,
+    name VARCHAR(50) NOT NULL UNIQUE,
+    cidr VARCHAR(43) NOT NULL
+);
+
+INSERT INTO alembic_version (version_num) VALUES ('600000000006') RETURNING alembic_version.version_num;
+
+COMMIT;" -- "$RG" upgrade --sql 600000000006
+
+# --- a failing statement rolls back the whole run ------------------------------
+db=$(newdb fail)
+project fail "$db"
+rev fail 1.yaml aaaa00000001 null 'upgrade: CREATE TABLE one (id INTEGER)'
+rev fail 2.yaml aaaa00000002 aaaa00000001 'upgrade: |
+  CREATE TABLE two (id INTEGER);
+  INSERT INTO nosuch VALUES (1);'
+cd "$T/fail"
+check "failing statement names file:line" 255 \
+  "FAILED: $T/fail/versions/2.yaml:6: relation \"nosuch\" does not exist (SQLSTATE 42P01)" -- "$RG" upgrade heads
+eq "the run is rolled back" "$(q "$db" "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" "0"
+printf 'transaction_per_migration = true\n' >> alembic.ini
+check "per migration: fails again" 255 \
+  "FAILED: $T/fail/versions/2.yaml:6: relation \"nosuch\" does not exist (SQLSTATE 42P01)" -- "$RG" upgrade heads
+eq "per migration: the first one stays" "$(rows "$db")" "aaaa00000001 "
+eq "per migration: tables agree with the version table" \
+  "$(q "$db" "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'")" \
+  "alembic_version,one"
+
+# --- statements that cannot run in a transaction -------------------------------
+db=$(newdb conc)
+project idx "$db"
+rev idx 1.yaml bbbb00000001 null 'upgrade: CREATE TABLE t (id INTEGER)'
+rev idx 2.yaml bbbb00000002 bbbb00000001 'upgrade: CREATE INDEX CONCURRENTLY ix_t_id ON t (id)'
+cd "$T/idx"
+check "CONCURRENTLY refused in a transactional revision" 255 \
+  "FAILED: $T/idx/versions/2.yaml:4: CREATE INDEX CONCURRENTLY cannot run inside a transaction block; add 'transactional: false' to the revision's header to run it outside a transaction" -- \
+  "$RG" upgrade heads
+eq "refused before anything ran" "$(q "$db" "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")" "0"
+rev idx 2.yaml bbbb00000002 bbbb00000001 'upgrade: CREATE INDEX CONCURRENTLY ix_t_id ON t (id)' 'transactional: false
+'
+check "transactional: false runs it" 0 "" -- "$RG" upgrade heads
+eq "the index exists" "$(q "$db" "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_t_id'")" "1"
+eq "rows" "$(rows "$db")" "bbbb00000002 "
+
+# --- concurrent runners ----------------------------------------------------------
+db=$(newdb race)
+project race "$db"
+rev race 0.yaml cccc00000000 null 'upgrade: CREATE TABLE trail (seq SERIAL PRIMARY KEY, rev TEXT)'
+prev=cccc00000000
+for i in 1 2 3; do
+  rev race "$i.yaml" "cccc0000000$i" "$prev" "upgrade: |
+  SELECT pg_sleep(0.3);
+  INSERT INTO trail (rev) VALUES ('cccc0000000$i');"
+  prev=cccc0000000$i
+done
+cd "$T/race"
+"$RG" upgrade heads 2>"$T/r1.log" </dev/null & p1=$!
+"$RG" upgrade heads 2>"$T/r2.log" </dev/null & p2=$!
+wait $p1; s1=$?; wait $p2; s2=$?
+eq "both runners succeed" "$s1 $s2" "0 0"
+eq "each revision applied once" "$(q "$db" 'SELECT string_agg(rev, $$,$$ ORDER BY seq) FROM trail')" \
+  "cccc00000001,cccc00000002,cccc00000003"
+if grep -q 'Waiting for the migration lock, held by pid' "$T"/r?.log; then ok; else
+  bad "a waiting runner says who it waits for"; cat "$T"/r?.log; fi
+
+echo "migrate_pg: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
