@@ -151,7 +151,29 @@ check "unknown operation refused" 255 \
   "$RG" upgrade heads
 rm "$T/pre/versions/5.yaml"
 
+# --- where Alembic 1.8.1 crashes or leaves overlapping rows -------------------
+project redundant
+rev redundant 1.yaml eeee00000001 null 'upgrade: SELECT 1'
+rev redundant 2.yaml eeee00000002 eeee00000001 'upgrade: SELECT 2'
+rev redundant 3.yaml eeee00000003 '[eeee00000001, eeee00000002]' 'upgrade: SELECT 3'
+cd "$T/redundant"
+check "redundant 2-way merge up" 0 "" -- "$RG" upgrade heads
+eq "rows after redundant merge" "$(rows db.sqlite)" "eeee00000003 "
+check "redundant 2-way merge down" 0 "" -- "$RG" downgrade eeee00000002
+# 1.8.1 leaves {eeee00000001, eeee00000002}, and every later upgrade fails
+eq "no overlapping rows after unmerge" "$(rows db.sqlite)" "eeee00000002 "
+check "upgrade again" 0 "" -- "$RG" upgrade heads
+rev redundant 4.yaml eeee00000004 eeee00000001 'upgrade: SELECT 4'
+rev redundant 5.yaml eeee00000005 '[eeee00000001, eeee00000003, eeee00000004]' 'upgrade: SELECT 5'
+check "redundant 3-way merge (1.8.1: KeyError)" 0 "" -- "$RG" upgrade heads
+eq "rows after redundant 3-way merge" "$(rows db.sqlite)" "eeee00000005 "
+check "relative walk off the graph (1.8.1: AssertionError)" 255 "FAILED: Walked too far" -- \
+  "$RG" upgrade eeee00000002+9
+check "relative walk from the rows" 255 "FAILED: Relative revision +1 didn't produce 1 migrations" -- \
+  "$RG" upgrade +1
+
 # --- rows the scripts do not know --------------------------------------------
+cd "$T/pre"
 sqlite3 db.sqlite "INSERT INTO alembic_version VALUES ('deadbeef0000')"
 check "unknown row" 255 "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" current
 check "unknown row stops upgrade" 255 "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" upgrade heads
