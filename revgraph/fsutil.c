@@ -7,29 +7,28 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "strsort.h"
 #include "revgraph/str.h"
 #include "revgraph/common.h"
 #include "banned.h"
 
-int rg_fs_read(char **out, size_t *len, const char *path)
+/*
+ * Read the open file `fd` to its end (or to `size` bytes when it is known,
+ * saving the read() that would return 0) into a new buffer.
+ */
+static int read_fd(char **out, size_t *len, int fd, const char *path, size_t size, bool size_known)
 {
 	char *buf = NULL;
-	size_t alloc = 8192, used = 0;
-	int fd, err = 0;
+	size_t alloc = size_known ? size + 1 : 8192, used = 0;
+	int err = 0;
 
-	*out = NULL;
-	*len = 0;
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return rg_error_set(errno == ENOENT ? RG_ENOTFOUND : RG_EIO, "cannot open '%s': %s",
-				    path, strerror(errno));
-	/* no fstat: revision files are small, and 100k of them make every syscall count */
 	buf = rg_malloc(alloc);
 	if (!buf) {
 		err = RG_ENOMEM;
@@ -58,6 +57,8 @@ int rg_fs_read(char **out, size_t *len, const char *path)
 		if (got == 0)
 			break;
 		used += (size_t)got;
+		if (size_known && used == size)
+			break;
 	}
 	buf[used] = '\0';
 	*out = buf;
@@ -65,6 +66,44 @@ int rg_fs_read(char **out, size_t *len, const char *path)
 	buf = NULL;
 out:
 	free(buf);
+	return err;
+}
+
+int rg_fs_read(char **out, size_t *len, const char *path)
+{
+	int fd, err;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rg_error_set(errno == ENOENT ? RG_ENOTFOUND : RG_EIO, "cannot open '%s': %s",
+				    path, strerror(errno));
+	/* no fstat: revision files are small, and 100k of them make every syscall count */
+	err = read_fd(out, len, fd, path, 0, false);
+	close(fd);
+	return err;
+}
+
+int rg_fs_read_at(char **out, size_t *len, struct stat *st, int dirfd, const char *name,
+		  const char *path)
+{
+	int fd, err;
+
+	*out = NULL;
+	*len = 0;
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rg_error_set(errno == ENOENT ? RG_ENOTFOUND : RG_EIO, "cannot open '%s': %s",
+				    path, strerror(errno));
+	if (st && fstat(fd, st)) {
+		err = rg_error_set(RG_EIO, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	err = read_fd(out, len, fd, path, st ? (size_t)st->st_size : 0,
+		      st && S_ISREG(st->st_mode) && st->st_size >= 0 &&
+		      (uintmax_t)st->st_size < SIZE_MAX / 2);
+out:
 	close(fd);
 	return err;
 }
@@ -199,31 +238,36 @@ bool rg_fs_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+int rg_fs_listdir_at(struct rg_strlist *out, int dirfd, const char *dir, bool *all_typed)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int rg_fs_listdir(struct rg_strlist *out, const char *dir)
-{
-	DIR *d = opendir(dir);
+	DIR *d = NULL;
 	struct dirent *de;
-	int err = 0;
+	int fd, err = 0;
 
 	rg_strlist_init(out);
-	if (!d)
-		return rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
-				    "cannot read directory '%s': %s", dir, strerror(errno));
+	if (all_typed)
+		*all_typed = true;
+	fd = dup(dirfd);	/* closedir() closes it */
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		err = rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
+				   "cannot read directory '%s': %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
 	while ((de = readdir(d))) {
 		struct stat st;
 		bool is_dir;
 
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK) {
 			is_dir = de->d_type == DT_DIR;
-		else
-			is_dir = fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+		} else {
+			is_dir = fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+			if (all_typed)
+				*all_typed = false;
+		}
 		if (is_dir) {
 			struct rg_str name = RG_STR_INIT;
 
@@ -237,11 +281,23 @@ int rg_fs_listdir(struct rg_strlist *out, const char *dir)
 			break;
 	}
 	closedir(d);
-	if (err) {
+	if (!err && out->n)
+		err = rg_strsort((const char **)out->items, out->n);
+	if (err)
 		rg_strlist_release(out);
-		return err;
+	return err;
+}
+
+int rg_fs_listdir(struct rg_strlist *out, const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err;
+
+	if (fd < 0) {
+		rg_strlist_init(out);
+		return rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
+				    "cannot read directory '%s': %s", dir, strerror(errno));
 	}
-	if (out->n)
-		qsort(out->items, out->n, sizeof(char *), cmp_str);
-	return 0;
+	err = rg_fs_listdir_at(out, fd, dir, NULL);
+	close(fd);
+	return err;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "revgraph/revision.h"
 
@@ -16,6 +17,15 @@
  * other failures, RG_ENOMEM.
  */
 int rg_fs_read(char **out, size_t *len, const char *path);
+
+/**
+ * rg_fs_read() of `name` in the directory open as `dirfd` (openat(): no
+ * lookup of the whole path); `path` names the file in messages.  With `st`
+ * non-NULL the open file's stat data is stored there first, so it is never
+ * newer than the content read.
+ */
+int rg_fs_read_at(char **out, size_t *len, struct stat *st, int dirfd, const char *name,
+		  const char *path);
 
 /** Python's os.path.normpath of `path`, newly allocated (NULL on OOM). */
 char *rg_fs_normpath(const char *path);
@@ -39,5 +49,13 @@ bool rg_fs_exists(const char *path);
  * or RG_EIO with a message naming the directory.
  */
 int rg_fs_listdir(struct rg_strlist *out, const char *dir);
+
+/**
+ * rg_fs_listdir() of the directory open as `dirfd` (`dir` names it in
+ * messages; the descriptor stays open and usable).  *all_typed (may be NULL)
+ * is set to whether readdir() gave every entry's type itself: no symbolic
+ * link, no DT_UNKNOWN, so that the listing depends on the directory alone.
+ */
+int rg_fs_listdir_at(struct rg_strlist *out, int dirfd, const char *dir, bool *all_typed);
 
 #endif

@@ -48,6 +48,9 @@ struct tok {
 	int line;		/* 1-based line where the token starts */
 };
 
+/* Tokens a logical line holds before the lexer allocates */
+#define INLINE_TOKS 64
+
 /* The tokenizer; it holds one logical line of tokens at a time. */
 struct lexer {
 	const char *path;
@@ -57,10 +60,11 @@ struct lexer {
 	size_t line_start;	/* offset of the current physical line */
 	int line;		/* line of text[pos] */
 	bool col0;		/* the logical line starts in column 0 */
-	struct tok *toks;
+	struct tok *toks;	/* inline_toks, or allocated for a longer line */
 	size_t n_toks, alloc_toks;
-	size_t *open;		/* token indexes of the brackets still open */
-	size_t n_open, alloc_open;
+	struct tok *inline_toks;	/* INLINE_TOKS on the caller's stack */
+	size_t *open;		/* token indexes of the brackets still open (MAX_BRACKETS) */
+	size_t n_open;
 };
 
 enum var_index {
@@ -200,12 +204,20 @@ static int scan_field(struct lexer *lx, size_t field_start, bool triple, int lin
 static int scan_string_body(struct lexer *lx, char quote, bool triple, unsigned *flags, int line,
 			    int depth)
 {
+	bool fmt = *flags & STR_FORMAT;
 	int err = 0;
 
 	for (;;) {
 		size_t nl;
 		char c;
 
+		/* skip the characters that need no attention */
+		while (lx->pos < lx->len) {
+			c = lx->text[lx->pos];
+			if (c == quote || c == '\\' || c == '\n' || c == '\r' || (fmt && c == '{'))
+				break;
+			lx->pos++;
+		}
 		if (lx->pos >= lx->len) {
 			err = unterminated(lx, line, triple);
 			goto out;
@@ -354,11 +366,23 @@ static int push_tok(struct lexer *lx, enum tok_kind kind, size_t start, struct t
 {
 	struct tok *t;
 	size_t k;
-	int err;
+	int err = 0;
 
-	err = RG_GROW(lx->toks, lx->n_toks + 1, lx->alloc_toks);
-	if (err)
-		goto out;
+	if (lx->n_toks == lx->alloc_toks) {
+		if (lx->toks == lx->inline_toks) {
+			struct tok *heap = rg_malloc(2 * INLINE_TOKS * sizeof(struct tok));
+
+			if (!heap) {
+				err = RG_ENOMEM;
+				goto out;
+			}
+			memcpy(heap, lx->inline_toks, INLINE_TOKS * sizeof(struct tok));
+			lx->toks = heap;
+			lx->alloc_toks = 2 * INLINE_TOKS;
+		} else if ((err = RG_GROW(lx->toks, lx->n_toks + 1, lx->alloc_toks))) {
+			goto out;
+		}
+	}
 	t = &lx->toks[lx->n_toks++];
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
@@ -407,25 +431,38 @@ out:
 	return err;
 }
 
+/*
+ * Length of the operator at `p` (`avail` bytes left): the three-character
+ * ones **= //= >>= <<= ..., the two-character ones == != <= >= -> := += -=
+ * *= /= %= &= |= ^= @= ** // << >> <>, else 1.
+ */
+static size_t op_length(const char *p, size_t avail)
+{
+	char a = p[0], b = avail > 1 ? p[1] : '\0', c = avail > 2 ? p[2] : '\0';
+
+	if (avail > 2 && c == '=' && a == b && (a == '*' || a == '/' || a == '>' || a == '<'))
+		return 3;
+	if (avail > 2 && a == '.' && b == '.' && c == '.')
+		return 3;
+	if (avail < 2)
+		return 1;
+	if (b == '=')
+		return a && strchr("=!<>:+-*/%&|^@", a) ? 2 : 1;
+	if ((a == '-' && b == '>') || (a == '<' && b == '>'))
+		return 2;
+	if (a == b && (a == '*' || a == '/' || a == '<' || a == '>'))
+		return 2;
+	return 1;
+}
+
 /* Read an operator or bracket at lx->pos, checking bracket nesting. */
 static int lex_op(struct lexer *lx)
 {
-	static const char *const ops3[] = { "**=", "//=", ">>=", "<<=", "...", NULL };
-	static const char *const ops2[] = {
-		"==", "!=", "<=", ">=", "->", ":=", "+=", "-=", "*=", "/=", "%=", "&=", "|=",
-		"^=", "@=", "**", "//", "<<", ">>", "<>", NULL
-	};
 	struct tok *t = NULL;
-	size_t n = 1, i;
+	size_t n = op_length(lx->text + lx->pos, lx->len - lx->pos);
 	char c = lx->text[lx->pos];
 	int err;
 
-	for (i = 0; ops3[i] && n == 1; i++)
-		if (lx->pos + 3 <= lx->len && !memcmp(lx->text + lx->pos, ops3[i], 3))
-			n = 3;
-	for (i = 0; ops2[i] && n == 1; i++)
-		if (lx->pos + 2 <= lx->len && !memcmp(lx->text + lx->pos, ops2[i], 2))
-			n = 2;
 	err = push_tok(lx, TOK_OP, lx->pos, &t);
 	if (err)
 		goto out;
@@ -437,9 +474,6 @@ static int lex_op(struct lexer *lx)
 					   lx->line);
 			goto out;
 		}
-		err = RG_GROW(lx->open, lx->n_open + 1, lx->alloc_open);
-		if (err)
-			goto out;
 		lx->open[lx->n_open++] = lx->n_toks - 1;
 	} else if (c == ')' || c == ']' || c == '}') {
 		const struct tok *o;
@@ -555,33 +589,65 @@ out:
 	return err;
 }
 
-/* Accessors on the tokens of the current logical line. */
-static bool tok_text_is(const struct lexer *lx, size_t i, const char *s)
+/* Accessors on the tokens of the current logical line (inline: strlen of a literal folds). */
+static inline bool tok_text_is(const struct lexer *lx, size_t i, const char *s, size_t n)
 {
 	const struct tok *t = &lx->toks[i];
-	size_t n = strlen(s);
 
 	return t->end - t->start == n && !memcmp(lx->text + t->start, s, n);
 }
 
-static bool is_name(const struct lexer *lx, size_t i, const char *s)
+static inline bool is_name(const struct lexer *lx, size_t i, const char *s)
 {
-	return i < lx->n_toks && lx->toks[i].kind == TOK_NAME && tok_text_is(lx, i, s);
+	return i < lx->n_toks && lx->toks[i].kind == TOK_NAME && tok_text_is(lx, i, s, strlen(s));
 }
 
-static bool is_op(const struct lexer *lx, size_t i, const char *s)
+static inline bool is_op(const struct lexer *lx, size_t i, const char *s)
 {
-	return i < lx->n_toks && lx->toks[i].kind == TOK_OP && tok_text_is(lx, i, s);
+	return i < lx->n_toks && lx->toks[i].kind == TOK_OP && tok_text_is(lx, i, s, strlen(s));
 }
 
-static bool is_open(const struct lexer *lx, size_t i)
+/* The header variable NAME token i names, or N_VARS. */
+static int var_of(const struct lexer *lx, size_t i)
 {
-	return is_op(lx, i, "(") || is_op(lx, i, "[") || is_op(lx, i, "{");
+	static const size_t lengths[N_VARS] = { 8, 13, 13, 10 };
+	int k;
+
+	if (i >= lx->n_toks || lx->toks[i].kind != TOK_NAME)
+		return N_VARS;
+	for (k = 0; k < N_VARS; k++)
+		if (tok_text_is(lx, i, var_names[k], lengths[k]))
+			return k;
+	return N_VARS;
 }
 
-static bool is_close(const struct lexer *lx, size_t i)
+/* true if token i is the one-character operator `c`. */
+static inline bool is_op1(const struct lexer *lx, size_t i, char c)
 {
-	return is_op(lx, i, ")") || is_op(lx, i, "]") || is_op(lx, i, "}");
+	return i < lx->n_toks && lx->toks[i].kind == TOK_OP &&
+	       lx->toks[i].end - lx->toks[i].start == 1 && lx->text[lx->toks[i].start] == c;
+}
+
+/* The character of one-character operator token i, or '\0'. */
+static inline char op_char(const struct lexer *lx, size_t i)
+{
+	if (i >= lx->n_toks || lx->toks[i].kind != TOK_OP || lx->toks[i].end - lx->toks[i].start != 1)
+		return '\0';
+	return lx->text[lx->toks[i].start];
+}
+
+static inline bool is_open(const struct lexer *lx, size_t i)
+{
+	char c = op_char(lx, i);
+
+	return c == '(' || c == '[' || c == '{';
+}
+
+static inline bool is_close(const struct lexer *lx, size_t i)
+{
+	char c = op_char(lx, i);
+
+	return c == ')' || c == ']' || c == '}';
 }
 
 /* Index of the bracket closing the one at `i`, or `end` if not before `end`. */
@@ -600,13 +666,15 @@ static size_t match_close(const struct lexer *lx, size_t i, size_t end)
 	return end;
 }
 
-/* Index of the first `op` outside brackets in [i, end), or `end`. */
-static size_t find_op(const struct lexer *lx, size_t i, size_t end, const char *op)
+/* Index of the first one-character operator `op` outside brackets in [i, end), or `end`. */
+static size_t find_op(const struct lexer *lx, size_t i, size_t end, char op)
 {
 	size_t depth = 0;
 
 	for (; i < end; i++) {
-		if (!depth && is_op(lx, i, op))
+		if (lx->toks[i].kind != TOK_OP)
+			continue;
+		if (!depth && is_op1(lx, i, op))
 			return i;
 		if (is_open(lx, i))
 			depth++;
@@ -620,7 +688,7 @@ static size_t find_op(const struct lexer *lx, size_t i, size_t end, const char *
 static void unwrap_parens(const struct lexer *lx, size_t *a, size_t *b)
 {
 	while (*b - *a > 2 && is_op(lx, *a, "(") && match_close(lx, *a, *b) == *b - 1 &&
-	       find_op(lx, *a + 1, *b - 1, ",") == *b - 1) {
+	       find_op(lx, *a + 1, *b - 1, ',') == *b - 1) {
 		(*a)++;
 		(*b)--;
 	}
@@ -702,6 +770,17 @@ static void decode_string(const struct lexer *lx, const struct tok *t, struct rg
 	size_t i, n;
 
 	while (p < e) {
+		const char *q = p;
+
+		/* copy a run of ordinary characters at once */
+		while (q < e && *q != '\r' && *q != '\\' &&
+		       !((t->flags & STR_FORMAT) && (*q == '{' || *q == '}')))
+			q++;
+		if (q > p) {
+			rg_str_add(out, p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
 		if (*p == '\r') {
 			rg_str_addch(out, '\n');
 			p += p + 1 < e && p[1] == '\n' ? 2 : 1;
@@ -815,7 +894,7 @@ static int read_seq(struct parser *p, size_t a, size_t b, const char *name, stru
 
 	v->kind = VALUE_SEQ;
 	while (seg < b) {
-		comma = find_op(&p->lx, seg, b, ",");
+		comma = find_op(&p->lx, seg, b, ',');
 		if (comma == seg) {
 			err = invalid_syntax(p, seg, name);
 			goto out;
@@ -851,7 +930,7 @@ static int read_elem(struct parser *p, size_t a, size_t b, bool top, const char 
 	size_t i, ta = a, tb = b;
 	int err = 0;
 
-	if (top && find_op(lx, a, b, ",") < b) {
+	if (top && find_op(lx, a, b, ',') < b) {
 		/* a tuple without parentheses */
 		err = read_seq(p, a, b, name, v);
 		goto out;
@@ -1032,20 +1111,18 @@ static int handle_stmt(struct parser *p, size_t a, size_t b)
 	/* targets: `x = y = value`, or one `x: annotation = value` */
 	i = a;
 	while (i + 1 < b && lx->toks[i].kind == TOK_NAME && is_op(lx, i + 1, "=")) {
-		for (k = 0; k < N_VARS; k++)
-			if (is_name(lx, i, var_names[k]))
-				targets[k] = any = true;
+		if ((k = var_of(lx, i)) < N_VARS)
+			targets[k] = any = true;
 		if (is_name(lx, i, "upgrade") || is_name(lx, i, "downgrade"))
 			p->noop = false;
 		i += 2;
 	}
 	if (i == a && lx->toks[a].kind == TOK_NAME && is_op(lx, a + 1, ":")) {
-		eq = find_op(lx, a + 2, b, "=");
+		eq = find_op(lx, a + 2, b, '=');
 		if (eq == b)
 			goto out;
-		for (k = 0; k < N_VARS; k++)
-			if (is_name(lx, a, var_names[k]))
-				targets[k] = any = true;
+		if ((k = var_of(lx, a)) < N_VARS)
+			targets[k] = any = true;
 		if (is_name(lx, a, "upgrade") || is_name(lx, a, "downgrade"))
 			p->noop = false;
 		i = eq + 1;
@@ -1086,7 +1163,7 @@ static bool stmts_are_noop(const struct lexer *lx, size_t a, size_t b)
 	size_t semi;
 
 	while (a < b) {
-		semi = find_op(lx, a, b, ";");
+		semi = find_op(lx, a, b, ';');
 		if (!stmt_is_noop(lx, a, semi))
 			return false;
 		a = semi + 1;
@@ -1101,10 +1178,17 @@ static bool is_compound(const struct lexer *lx)
 		"if", "elif", "else", "for", "while", "try", "except", "finally", "with", "def",
 		"class", "async", NULL
 	};
-	size_t i;
+	const struct tok *t = &lx->toks[0];
+	size_t i, n;
 
+	if (!lx->n_toks || t->kind != TOK_NAME)
+		return false;
+	n = t->end - t->start;
+	if (n < 2 || n > 7)
+		return false;
 	for (i = 0; keywords[i]; i++)
-		if (is_name(lx, 0, keywords[i]))
+		if (keywords[i][0] == lx->text[t->start] &&
+		    tok_text_is(lx, 0, keywords[i], strlen(keywords[i])))
 			return true;
 	return false;
 }
@@ -1132,13 +1216,13 @@ static int handle_line(struct parser *p)
 			goto out;
 		p->in_hook = true;
 		/* the header ends at the first ':' outside the parameters and annotation */
-		colon = find_op(lx, name + 1, n, ":");
+		colon = find_op(lx, name + 1, n, ':');
 		if (colon < n && !stmts_are_noop(lx, colon + 1, n))
 			p->noop = false;
 		goto out;
 	}
 	for (a = 0; a < n; a = semi + 1) {
-		semi = find_op(lx, a, n, ";");
+		semi = find_op(lx, a, n, ';');
 		err = handle_stmt(p, a, semi);
 		if (err)
 			goto out;
@@ -1170,6 +1254,8 @@ int rg_pyheader_parse(struct rg_revision *out, const char *path, const char *tex
 		      struct rg_str *warnings)
 {
 	struct parser p;
+	struct tok toks[INLINE_TOKS];
+	size_t open[MAX_BRACKETS];
 	struct var *rev;
 	const char *base;
 	char *id = NULL, *doc = NULL;
@@ -1181,6 +1267,9 @@ int rg_pyheader_parse(struct rg_revision *out, const char *path, const char *tex
 	p.lx.text = text;
 	p.lx.len = len;
 	p.lx.line = 1;
+	p.lx.toks = p.lx.inline_toks = toks;
+	p.lx.alloc_toks = INLINE_TOKS;
+	p.lx.open = open;
 	p.const_names = const_names;
 	p.const_values = const_values;
 	p.warnings = warnings;
@@ -1273,7 +1362,7 @@ out:
 	rg_str_release(&p.doc);
 	for (k = 0; k < N_VARS; k++)
 		rg_strlist_release(&p.vars[k].items);
-	free(p.lx.toks);
-	free(p.lx.open);
+	if (p.lx.toks != toks)
+		free(p.lx.toks);
 	return err;
 }

@@ -1,12 +1,18 @@
 /*
  * Loading a script directory (revgraph/script.h): list the version
- * locations, read each revision file with the parser for its kind, and hand
- * the revisions to the revision map in load order.
+ * locations, read each revision file with the parser for its kind (or take
+ * what it declared from the header cache, cache.h, while it is unchanged),
+ * and hand the revisions to the revision map in load order.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
+#include "cache.h"
 #include "fsutil.h"
 #include "idmap.h"
 #include "pyheader.h"
@@ -45,104 +51,211 @@ struct loader {
 	struct rg_idmap *seen;
 	struct rg_str problems;
 	struct rg_str *warnings;
+	struct rg_str file_warnings;	/* one file's, for the cache */
 };
 
-static int load_file(struct loader *ld, const char *path, enum file_kind kind)
+/* `dir` + "/" + `name`, allocated to size (as rg_fs_join()). */
+static char *join(const char *dir, size_t dir_len, const char *name)
+{
+	size_t name_len = strlen(name);
+	bool slash = dir_len && dir[dir_len - 1] != '/';
+	char *p;
+
+	if (name[0] == '/' || !dir_len)
+		return rg_strdup(name);
+	if (!(p = rg_malloc(dir_len + slash + name_len + 1)))
+		return NULL;
+	memcpy(p, dir, dir_len);
+	if (slash)
+		p[dir_len] = '/';
+	memcpy(p + dir_len + slash, name, name_len + 1);
+	return p;
+}
+
+/* Read and parse `name` (`path`) in the directory open as `dfd`; *out on success. */
+static int parse_file(struct rg_revision **out, struct loader *ld, int dfd, const char *name,
+		      const char *path, enum file_kind kind, struct stat *st, struct rg_str *warnings)
 {
 	struct rg_revision *rev = NULL;
 	char *text = NULL;
 	size_t len;
 	int err;
 
-	if ((err = rg_fs_read(&text, &len, path)))
-		goto problem;
+	*out = NULL;
+	if ((err = rg_fs_read_at(&text, &len, st, dfd, name, path)))
+		goto out;
 	if (!(rev = rg_revision_new())) {
 		err = RG_ENOMEM;
 		goto out;
 	}
 	if (kind == KIND_PY)
 		err = rg_pyheader_parse(rev, path, text, len, &ld->cfg->const_names,
-					&ld->cfg->const_values, ld->warnings);
+					&ld->cfg->const_values, warnings);
 	else if (kind == KIND_YAML)
 		err = rg_yamlrev_parse(rev, path, text, len);
 	else
 		err = rg_sqlrev_parse(rev, path, text, len);
 	if (err)
-		goto problem;
+		goto out;
 	rev->kind = kind == KIND_PY ? RG_REVFILE_PY : kind == KIND_YAML ? RG_REVFILE_YAML : RG_REVFILE_SQL;
-	if (!(rev->path = rg_strdup(path)) || RG_GROW(ld->revs, ld->n + 1, ld->alloc)) {
-		err = RG_ENOMEM;
-		goto out;
-	}
-	ld->revs[ld->n++] = rev;
+	*out = rev;
 	rev = NULL;
-	goto out;
-problem:
-	if (err == RG_ENOMEM)
-		goto out;
-	/* keep going: every broken file is reported at once */
-	if (ld->problems.len)
-		rg_str_addch(&ld->problems, '\n');
-	rg_str_adds(&ld->problems, rg_error_last());
-	err = rg_str_check(&ld->problems);
 out:
 	rg_revision_free(rev);
 	free(text);
 	return err;
 }
 
+/*
+ * Load names[i] of the directory `dir` (open as `dfd`), from the cache when
+ * its entry is trusted, else by reading it (and recording it in the cache).
+ * A broken file is not an error here: its problem is collected.
+ */
+static int load_file(struct loader *ld, struct rg_cache *cache, int dfd, const char *dir,
+		     size_t dir_len, size_t i, const char *name, enum file_kind kind)
+{
+	struct rg_revision *rev = NULL;
+	struct stat st;
+	char *path = NULL;
+	int err = 0;
+
+	if (!(path = join(dir, dir_len, name))) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	if (cache && (err = rg_cache_get(cache, i, &rev,
+					 ld->warnings ? ld->warnings : &ld->file_warnings)))
+		goto out;
+	if (!rev && !cache) {
+		err = parse_file(&rev, ld, dfd, name, path, kind, NULL, ld->warnings);
+	} else if (!rev) {
+		/* the warnings go into the cache entry too */
+		rg_str_reset(&ld->file_warnings);
+		err = parse_file(&rev, ld, dfd, name, path, kind, &st, &ld->file_warnings);
+		if (err != RG_ENOMEM && ld->warnings) {
+			rg_str_add(ld->warnings, ld->file_warnings.buf, ld->file_warnings.len);
+			if (rg_str_check(ld->warnings))
+				err = RG_ENOMEM;
+		}
+		if (!err && (err = rg_cache_put(cache, i, &st, rev, ld->file_warnings.buf,
+						ld->file_warnings.len)))
+			goto out;
+	}
+	if (err == RG_ENOMEM)
+		goto out;
+	if (err) {
+		/* keep going: every broken file is reported at once */
+		if (ld->problems.len)
+			rg_str_addch(&ld->problems, '\n');
+		rg_str_adds(&ld->problems, rg_error_last());
+		err = rg_str_check(&ld->problems);
+		goto out;
+	}
+	rev->path = path;
+	path = NULL;
+	if (RG_GROW(ld->revs, ld->n + 1, ld->alloc)) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	ld->revs[ld->n++] = rev;
+	rev = NULL;
+out:
+	rg_revision_free(rev);
+	free(path);
+	return err;
+}
+
 static int scan_dir(struct loader *ld, const char *dir, bool recursive)
 {
-	struct rg_strlist names = RG_STRLIST_INIT, subdirs = RG_STRLIST_INIT;
-	char *path = NULL;
-	size_t i;
-	int err;
+	struct rg_strlist listed = RG_STRLIST_INIT, subdirs = RG_STRLIST_INIT;
+	struct rg_cache *cache = NULL, *active = NULL;
+	const char *const *names;
+	size_t i, n_names, n_files = 0, dir_len = strlen(dir);
+	bool all_typed = true;
+	int dfd, err = 0;
 
-	if ((err = rg_fs_listdir(&names, dir)))
-		return err;
-	for (i = 0; i < names.n; i++) {
-		const char *name = names.items[i];
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
+				    "cannot read directory '%s': %s", dir, strerror(errno));
+	if ((err = rg_cache_open(&cache, dir, dfd, ld->cfg)))
+		goto out;
+	/* an unchanged directory need not be listed again */
+	names = cache ? rg_cache_listing(cache, &n_names) : NULL;
+	if (!names) {
+		if ((err = rg_fs_listdir_at(&listed, dfd, dir, &all_typed)))
+			goto out;
+		names = (const char *const *)listed.items;
+		n_names = listed.n;
+	}
+	if (cache) {
+		/* a small directory is read as it is (the names may live in the cache: keep it open) */
+		for (i = 0; i < n_names; i++)
+			n_files += kind_of(names[i]) != NOT_REVISION;
+		if (n_files >= rg_cache_min_files()) {
+			if ((err = rg_cache_begin(cache, names, n_names, all_typed)))
+				goto out;
+			active = cache;
+		}
+	}
+	for (i = 0; i < n_names; i++) {
+		const char *name = names[i];
 		size_t len = strlen(name);
 		enum file_kind kind;
-		char *real;
+		char *real, *path;
 
-		free(path);
-		if (!(path = rg_fs_join(dir, name))) {
-			err = RG_ENOMEM;
-			goto out;
-		}
 		if (name[len - 1] == '/') {
+			if (!recursive || !strcmp(name, "__pycache__/"))
+				continue;
+			if (!(path = join(dir, dir_len, name))) {
+				err = RG_ENOMEM;
+				goto out;
+			}
 			path[strlen(path) - 1] = '\0';
-			if (recursive && strcmp(name, "__pycache__/") &&
-			    (err = rg_strlist_push(&subdirs, path)))
+			if ((err = rg_strlist_push_owned(&subdirs, path)))
 				goto out;
 			continue;
 		}
 		kind = kind_of(name);
 		if (kind == NOT_REVISION)
 			continue;
-		if (ld->dedupe && (real = realpath(path, NULL))) {
-			size_t dummy;
-
-			if (rg_idmap_get(ld->seen, real, &dummy)) {
-				rg_str_addf(ld->warnings, "warning: File %s loaded twice! ignoring. Please ensure version_locations is unique.\n",
-					    real);
-				free(real);
-				continue;
-			}
-			if ((err = rg_strlist_push_owned(&ld->real_paths, real)) ||
-			    (err = rg_idmap_add(ld->seen, real, 0)))
+		if (ld->dedupe) {
+			if (!(path = join(dir, dir_len, name))) {
+				err = RG_ENOMEM;
 				goto out;
+			}
+			real = realpath(path, NULL);
+			free(path);
+			if (real) {
+				size_t dummy;
+
+				if (rg_idmap_get(ld->seen, real, &dummy)) {
+					rg_str_addf(ld->warnings, "warning: File %s loaded twice! ignoring. Please ensure version_locations is unique.\n",
+						    real);
+					free(real);
+					continue;
+				}
+				if ((err = rg_strlist_push_owned(&ld->real_paths, real)) ||
+				    (err = rg_idmap_add(ld->seen, real, 0)))
+					goto out;
+			}
 		}
-		if ((err = load_file(ld, path, kind)))
+		if ((err = load_file(ld, active, dfd, dir, dir_len, i, name, kind)))
 			goto out;
 	}
+	/* this directory is done: its cache can be written before the subdirectories' */
+	rg_cache_close(cache, true);
+	cache = NULL;
+	close(dfd);
+	dfd = -1;
 	for (i = 0; i < subdirs.n; i++)
 		if ((err = scan_dir(ld, subdirs.items[i], true)))
 			goto out;
 out:
-	free(path);
-	rg_strlist_release(&names);
+	rg_cache_close(cache, false);
+	if (dfd >= 0)
+		close(dfd);
+	rg_strlist_release(&listed);
 	rg_strlist_release(&subdirs);
 	return err;
 }
@@ -157,6 +270,7 @@ int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct r
 	ld.cfg = cfg;
 	ld.warnings = warnings;
 	rg_str_init(&ld.problems);
+	rg_str_init(&ld.file_warnings);
 	ld.dedupe = cfg->version_locations.n > 1 || cfg->recursive;
 	if (ld.dedupe && !(ld.seen = rg_idmap_new())) {
 		err = RG_ENOMEM;
@@ -183,5 +297,6 @@ out:
 	rg_idmap_free(ld.seen);
 	rg_strlist_release(&ld.real_paths);
 	rg_str_release(&ld.problems);
+	rg_str_release(&ld.file_warnings);
 	return err;
 }

@@ -1,8 +1,9 @@
 /*
  * Walks over the revision map (walk.h).  Ancestor tests are pruned by each
  * node's level (its longest distance from a root), so a test only visits
- * nodes between the two revisions; the topological sort keeps one lazily
- * expanded ancestor set per pending head instead of recomputing closures.
+ * nodes between the two revisions; the topological sort keeps, per node, the
+ * first pending head that reaches it, updated as heads move down, instead of
+ * recomputing ancestor sets.
  */
 #include "walk.h"
 
@@ -186,138 +187,6 @@ int rg_walk_lineage(bool *out, const struct rg_revmap *map, size_t a, size_t b)
 	return err;
 }
 
-/*
- * A lazily expanded ancestor set (down_revision + normalised dependencies):
- * members found so far, and a max-heap by level of members not yet
- * expanded.  contains(c) expands only nodes above c's level.
- */
-struct lazy_anc {
-	struct rg_bitset member;
-	size_t *heap;
-	size_t n, alloc;
-};
-
-static bool heap_less(const struct rg_revmap *map, size_t a, size_t b)
-{
-	return rg_revmap_node(map, a)->level < rg_revmap_node(map, b)->level;
-}
-
-static int heap_push(struct lazy_anc *l, const struct rg_revmap *map, size_t v)
-{
-	size_t i;
-
-	if (RG_GROW(l->heap, l->n + 1, l->alloc))
-		return RG_ENOMEM;
-	i = l->n++;
-	while (i && heap_less(map, l->heap[(i - 1) / 2], v)) {
-		l->heap[i] = l->heap[(i - 1) / 2];
-		i = (i - 1) / 2;
-	}
-	l->heap[i] = v;
-	return 0;
-}
-
-static size_t heap_pop(struct lazy_anc *l, const struct rg_revmap *map)
-{
-	size_t top = l->heap[0], last = l->heap[--l->n], i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= l->n)
-			break;
-		if (c + 1 < l->n && heap_less(map, l->heap[c], l->heap[c + 1]))
-			c++;
-		if (!heap_less(map, last, l->heap[c]))
-			break;
-		l->heap[i] = l->heap[c];
-		i = c;
-	}
-	if (l->n)
-		l->heap[i] = last;
-	return top;
-}
-
-static int lazy_expand_top(struct lazy_anc *l, const struct rg_revmap *map)
-{
-	const struct rg_node *nd = rg_revmap_node(map, heap_pop(l, map));
-	const struct rg_idx_list *lists[2] = { &nd->down, &nd->ndeps };
-	size_t i, k;
-
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < lists[k]->n; i++) {
-			size_t p = lists[k]->items[i];
-
-			if (rg_bitset_has(&l->member, p))
-				continue;
-			rg_bitset_set(&l->member, p);
-			if (heap_push(l, map, p))
-				return RG_ENOMEM;
-		}
-	return 0;
-}
-
-static int lazy_reset(struct lazy_anc *l, const struct rg_revmap *map, size_t root)
-{
-	if (!l->member.w && rg_bitset_init(&l->member, rg_revmap_count(map)))
-		return RG_ENOMEM;
-	memset(l->member.w, 0, ((l->member.nbits + 63) / 64) * sizeof(uint64_t));
-	l->n = 0;
-	rg_bitset_set(&l->member, root);
-	return heap_push(l, map, root);
-}
-
-static int lazy_contains(bool *out, struct lazy_anc *l, const struct rg_revmap *map, size_t c)
-{
-	size_t lvl = rg_revmap_node(map, c)->level;
-
-	while (!rg_bitset_has(&l->member, c) && l->n &&
-	       rg_revmap_node(map, l->heap[0])->level > lvl)
-		if (lazy_expand_top(l, map))
-			return RG_ENOMEM;
-	*out = rg_bitset_has(&l->member, c);
-	return 0;
-}
-
-static void lazy_release(struct lazy_anc *l)
-{
-	rg_bitset_release(&l->member);
-	free(l->heap);
-	memset(l, 0, sizeof(*l));
-}
-
-struct pending {
-	size_t *cur;		/* the heads being walked */
-	struct lazy_anc *anc;	/* anc[i] = ancestors of cur[i] */
-	size_t n, alloc, alloc_anc;
-};
-
-static int pending_append(struct pending *p, const struct rg_revmap *map, size_t v, bool with_anc)
-{
-	if (RG_GROW(p->cur, p->n + 1, p->alloc))
-		return RG_ENOMEM;
-	if (p->n + 1 > p->alloc_anc) {
-		size_t old = p->alloc_anc;
-
-		if (RG_GROW(p->anc, p->n + 1, p->alloc_anc))
-			return RG_ENOMEM;
-		memset(p->anc + old, 0, (p->alloc_anc - old) * sizeof(*p->anc));
-	}
-	p->cur[p->n] = v;
-	return with_anc ? lazy_reset(&p->anc[p->n++], map, v) : (p->n++, 0);
-}
-
-/* Remove entry i, keeping its ancestor set's storage for reuse at the end. */
-static void pending_remove(struct pending *p, size_t i)
-{
-	struct lazy_anc spare = p->anc[i];
-
-	memmove(p->cur + i, p->cur + i + 1, (p->n - i - 1) * sizeof(size_t));
-	memmove(p->anc + i, p->anc + i + 1, (p->n - i - 1) * sizeof(*p->anc));
-	p->n--;
-	p->anc[p->n] = spare;
-}
-
 int rg_cmp_index(const void *a, const void *b)
 {
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -326,224 +195,405 @@ int rg_cmp_index(const void *a, const void *b)
 }
 
 /*
- * The node set is "convex" when no path leaves it and comes back: then every
- * path between two of its nodes stays inside it, and Alembic's test "does
- * another pending head need c" becomes "does c have an unemitted child in
- * the set".  Checked by intersecting the set's closures up and down.
+ * Alembic's topological sort keeps a list of pending heads, each with its
+ * ancestor set, and before it emits a head c it looks for the first other
+ * pending head whose ancestors include c.  Recomputing those sets is what
+ * makes Alembic quadratic.  Here each pending head has a sequence number
+ * (list entries keep their relative order and new ones are appended, so list
+ * order is sequence order), and every node x carries low[x]: the smallest
+ * sequence number of a pending head that reaches x, x included.  The first
+ * head that needs c is then the smallest low[] among c's children and
+ * dependents.  Emitting a head only takes reach away, so low[] values only
+ * grow; each change is pushed down, highest level first, through the nodes
+ * whose value actually changes, and no further, and no earlier than the walk
+ * needs it.
+ *
+ * Inside, nodes are numbered by rank: in order of level (then load order),
+ * so that a node's neighbours have nearby numbers and the updates, which
+ * wander through the whole graph, stay within a few cache lines.
  */
-static int is_convex(bool *out, const struct rg_revmap *map, const struct rg_bitset *todo,
-		     const struct rg_idx_list *members)
-{
-	struct rg_bitset up = { 0 }, down = { 0 };
-	size_t i, n = rg_revmap_count(map);
-	int err;
+#define NO_HEAD SIZE_MAX
 
-	*out = false;
-	if ((err = rg_bitset_init(&up, n)) || (err = rg_bitset_init(&down, n)))
-		goto out;
-	if ((err = rg_walk_mark(&up, map, members->items, members->n, RG_WALK_UP_DEPS, false)) ||
-	    (err = rg_walk_mark(&down, map, members->items, members->n, RG_WALK_DOWN_DEPS, false)))
-		goto out;
-	*out = true;
-	for (i = 0; i < (n + 63) / 64; i++)
-		if (up.w[i] & down.w[i] & ~todo->w[i]) {
-			*out = false;
+struct topo {
+	const struct rg_revmap *map;
+	size_t *rank, *node_of;	/* node index -> rank -> node index */
+	/* by rank, copied out of the (large) nodes: */
+	size_t *level;		/* non-decreasing */
+	size_t *up_start, *up;		/* children and dependents of x: up[up_start[x]..up_start[x + 1]) */
+	size_t *par_start, *par;	/* its down revisions and dependencies, likewise */
+	size_t *step_start, *step;	/* its down revisions, then normalised dependencies */
+	size_t *low;		/* smallest sequence number of a pending head reaching the node */
+	size_t *own;		/* the sequence number of the pending head at the node, or NO_HEAD */
+	size_t *cur;		/* the pending heads (ranks), in list order */
+	size_t *seq;		/* their sequence numbers, increasing */
+	size_t n_cur, alloc_cur, alloc_seq, next_seq;
+	size_t min_level;	/* nodes at or below it are never a child of a todo node */
+	struct rg_bitset queued;
+	size_t *heap;		/* nodes whose low[] may have grown; max-heap by rank */
+	size_t n_heap, alloc_heap;
+};
+
+static size_t level_of(const struct topo *t, size_t x)
+{
+	return t->level[x];
+}
+
+/* Children come before parents in the heap: they have higher levels, so higher ranks. */
+static int queue_push(struct topo *t, size_t x)
+{
+	size_t i;
+
+	if (rg_bitset_has(&t->queued, x))
+		return 0;
+	if (RG_GROW(t->heap, t->n_heap + 1, t->alloc_heap))
+		return RG_ENOMEM;
+	rg_bitset_set(&t->queued, x);
+	for (i = t->n_heap++; i && t->heap[(i - 1) / 2] < x; i = (i - 1) / 2)
+		t->heap[i] = t->heap[(i - 1) / 2];
+	t->heap[i] = x;
+	return 0;
+}
+
+static size_t queue_pop(struct topo *t)
+{
+	size_t top = t->heap[0], last = t->heap[--t->n_heap], i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= t->n_heap)
 			break;
-		}
-out:
-	rg_bitset_release(&up);
-	rg_bitset_release(&down);
-	return err;
+		if (c + 1 < t->n_heap && t->heap[c] < t->heap[c + 1])
+			c++;
+		if (last >= t->heap[c])
+			break;
+		t->heap[i] = t->heap[c];
+		i = c;
+	}
+	if (t->n_heap)
+		t->heap[i] = last;
+	rg_bitset_clear(&t->queued, top);
+	return top;
+}
+
+/* The smallest low[] over the children and dependents of x. */
+static size_t low_above(const struct topo *t, size_t x)
+{
+	size_t i, best = NO_HEAD;
+
+	for (i = t->up_start[x]; i < t->up_start[x + 1]; i++)
+		if (t->low[t->up[i]] < best)
+			best = t->low[t->up[i]];
+	return best;
+}
+
+/* low[x] was `old` and has grown: its parents and dependencies may follow. */
+static int queue_parents(struct topo *t, size_t x, size_t old)
+{
+	size_t i;
+
+	for (i = t->par_start[x]; i < t->par_start[x + 1]; i++) {
+		size_t p = t->par[i];
+
+		/* below min_level nothing is tracked; a smaller low[] comes from elsewhere */
+		if (level_of(t, p) > t->min_level && t->low[p] == old && queue_push(t, p))
+			return RG_ENOMEM;
+	}
+	return 0;
+}
+
+/* Rank the nodes (a counting sort by level) and copy the graph out in ranks. */
+static int copy_graph(struct topo *t, size_t n)
+{
+	size_t i, j, r, n_up = 0, n_par = 0, n_step = 0, max_level = 0, *count = NULL;
+
+	for (i = 0; i < n; i++) {
+		const struct rg_node *nd = rg_revmap_node(t->map, i);
+
+		n_up += nd->all_next.n;
+		n_par += nd->down.n + nd->deps.n;
+		n_step += nd->down.n + nd->ndeps.n;
+		if (nd->level > max_level)
+			max_level = nd->level;
+	}
+	t->rank = rg_malloc((n ? n : 1) * sizeof(size_t));
+	t->node_of = rg_malloc((n ? n : 1) * sizeof(size_t));
+	t->level = rg_malloc((n ? n : 1) * sizeof(size_t));
+	t->up_start = rg_malloc((n + 1) * sizeof(size_t));
+	t->par_start = rg_malloc((n + 1) * sizeof(size_t));
+	t->up = rg_malloc((n_up ? n_up : 1) * sizeof(size_t));
+	t->par = rg_malloc((n_par ? n_par : 1) * sizeof(size_t));
+	t->step_start = rg_malloc((n + 1) * sizeof(size_t));
+	t->step = rg_malloc((n_step ? n_step : 1) * sizeof(size_t));
+	count = rg_calloc(max_level + 2, sizeof(size_t));
+	if (!t->rank || !t->node_of || !t->level || !t->up_start || !t->par_start || !t->up ||
+	    !t->par || !t->step_start || !t->step || !count) {
+		free(count);
+		return RG_ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		count[rg_revmap_node(t->map, i)->level + 1]++;
+	for (j = 1; j <= max_level + 1; j++)
+		count[j] += count[j - 1];
+	for (i = 0; i < n; i++) {
+		r = count[rg_revmap_node(t->map, i)->level]++;
+		t->rank[i] = r;
+		t->node_of[r] = i;
+	}
+	free(count);
+	/* list sizes by rank, then where each list starts, then the lists: the nodes in load order */
+	for (i = 0; i < n; i++) {
+		const struct rg_node *nd = rg_revmap_node(t->map, i);
+
+		r = t->rank[i];
+		t->level[r] = nd->level;
+		t->up_start[r] = nd->all_next.n;
+		t->par_start[r] = nd->down.n + nd->deps.n;
+		t->step_start[r] = nd->down.n + nd->ndeps.n;
+	}
+	n_up = n_par = n_step = 0;
+	for (r = 0; r <= n; r++) {
+		size_t a = r < n ? t->up_start[r] : 0, b = r < n ? t->par_start[r] : 0,
+		       c = r < n ? t->step_start[r] : 0;
+
+		t->up_start[r] = n_up;
+		t->par_start[r] = n_par;
+		t->step_start[r] = n_step;
+		n_up += a;
+		n_par += b;
+		n_step += c;
+	}
+	for (i = 0; i < n; i++) {
+		const struct rg_node *nd = rg_revmap_node(t->map, i);
+		size_t *up = t->up + t->up_start[t->rank[i]], *par = t->par + t->par_start[t->rank[i]];
+		size_t *step = t->step + t->step_start[t->rank[i]];
+
+		for (j = 0; j < nd->all_next.n; j++)
+			*up++ = t->rank[nd->all_next.items[j]];
+		for (j = 0; j < nd->down.n; j++)
+			*par++ = *step++ = t->rank[nd->down.items[j]];
+		for (j = 0; j < nd->deps.n; j++)
+			*par++ = t->rank[nd->deps.items[j]];
+		for (j = 0; j < nd->ndeps.n; j++)
+			*step++ = t->rank[nd->ndeps.items[j]];
+	}
+	return 0;
 }
 
 /*
- * In a convex set: the first pending head (other than c) that has c among
- * its ancestors, found by walking up from c through unemitted members.
- * Returns p->n when none does.
+ * Recompute the queued nodes at level `from` and above, children before
+ * parents.  The ones below can wait: they matter only once the walk gets down
+ * to them, and by then several changes may have reached them, to be done at
+ * once (after a pending head goes, whatever lies below it changes).
  */
-static int first_needing_head(size_t *out, const struct rg_revmap *map, const struct pending *p,
-			      const struct rg_bitset *todo, const struct rg_bitset *in_cur,
-			      uint32_t *mark, uint32_t epoch, size_t c, struct rg_idx_list *stack)
+static int settle(struct topo *t, size_t from)
 {
-	size_t i, j;
+	while (t->n_heap && level_of(t, t->heap[0]) >= from) {
+		size_t x = queue_pop(t), v = low_above(t, x), old = t->low[x];
 
-	*out = p->n;
-	stack->n = 0;
-	if (rg_idx_list_push(stack, c))
-		return RG_ENOMEM;
-	mark[c] = epoch;
-	while (stack->n) {
-		const struct rg_node *nd = rg_revmap_node(map, stack->items[--stack->n]);
+		if (t->own[x] < v)
+			v = t->own[x];
+		if (v == old)
+			continue;
+		t->low[x] = v;
+		if (queue_parents(t, x, old))
+			return RG_ENOMEM;
+	}
+	return 0;
+}
 
-		for (i = 0; i < nd->all_next.n; i++) {
-			size_t x = nd->all_next.items[i];
+/*
+ * Initial low[]: heads in sequence order, each marking what it reaches and
+ * nobody marked before it (what an earlier head reaches, it reaches below).
+ */
+static int mark_initial(struct topo *t)
+{
+	struct rg_idx_list stack = { 0 };
+	size_t s, i;
+	int err = 0;
 
-			if (mark[x] == epoch || !rg_bitset_has(todo, x))
-				continue;
-			mark[x] = epoch;
-			if (rg_idx_list_push(stack, x))
-				return RG_ENOMEM;
+	for (s = 0; s < t->n_cur; s++) {
+		size_t h = t->cur[s];
+
+		if (level_of(t, h) <= t->min_level || t->low[h] != NO_HEAD)
+			continue;
+		t->low[h] = t->seq[s];
+		stack.n = 0;
+		if ((err = rg_idx_list_push(&stack, h)))
+			goto out;
+		while (stack.n) {
+			size_t y = stack.items[--stack.n];
+
+			/* down + deps reach what down + normalised deps reach */
+			for (i = t->par_start[y]; i < t->par_start[y + 1]; i++) {
+				size_t x = t->par[i];
+
+				if (level_of(t, x) <= t->min_level || t->low[x] != NO_HEAD)
+					continue;
+				t->low[x] = t->seq[s];
+				if ((err = rg_idx_list_push(&stack, x)))
+					goto out;
+			}
 		}
 	}
-	for (j = 0; j < p->n; j++)
-		if (p->cur[j] != c && mark[p->cur[j]] == epoch && rg_bitset_has(in_cur, p->cur[j])) {
-			*out = j;
-			break;
-		}
+out:
+	rg_idx_list_release(&stack);
+	return err;
+}
+
+static int append_head(struct topo *t, size_t x)
+{
+	if (RG_GROW(t->cur, t->n_cur + 1, t->alloc_cur) || RG_GROW(t->seq, t->n_cur + 1, t->alloc_seq))
+		return RG_ENOMEM;
+	t->cur[t->n_cur] = x;
+	t->seq[t->n_cur++] = t->next_seq;
+	t->own[x] = t->next_seq++;
 	return 0;
+}
+
+/* The list position of the pending head with sequence number `s`. */
+static size_t position_of(const struct topo *t, size_t s)
+{
+	size_t lo = 0, hi = t->n_cur;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->seq[mid] < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Emit c, the head at position i that no other head needs, and put its
+ * parents, then its normalised dependencies, that are still to do and not
+ * pending already in its place (the first) and at the end (the others).
+ * *removed tells whether position i went away.
+ */
+static int step_down(struct topo *t, const struct rg_bitset *todo, size_t i, bool *removed)
+{
+	size_t c = t->cur[i], s = t->seq[i], old, j, n_new = 0;
+	int err;
+
+	t->own[c] = NO_HEAD;
+	for (j = t->step_start[c]; j < t->step_start[c + 1]; j++) {
+		size_t d = t->step[j];
+
+		if (!rg_bitset_has(todo, d) || t->own[d] != NO_HEAD)
+			continue;
+		if (!n_new++) {
+			t->cur[i] = d;
+			t->own[d] = s;
+		} else if ((err = append_head(t, d))) {
+			return err;
+		}
+	}
+	*removed = !n_new;
+	if (!n_new) {
+		memmove(t->cur + i, t->cur + i + 1, (t->n_cur - i - 1) * sizeof(size_t));
+		memmove(t->seq + i, t->seq + i + 1, (t->n_cur - i - 1) * sizeof(size_t));
+		t->n_cur--;
+	}
+	/* nothing reaches c any more; whatever reached only through it follows */
+	old = t->low[c];
+	if (old == NO_HEAD)
+		return 0;
+	t->low[c] = NO_HEAD;
+	return queue_parents(t, c, old);
 }
 
 int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		     const struct rg_bitset *todo_in, const size_t *heads, size_t n_heads)
 {
-	struct rg_bitset todo = { 0 }, in_cur = { 0 };
-	struct rg_idx_list members = { 0 }, stack = { 0 };
-	struct pending p = { 0 };
-	size_t *start = NULL, n_start = 0, i, j, k, left, n = rg_revmap_count(map);
-	uint32_t *need = NULL, *mark = NULL, epoch = 0;
-	bool convex;
+	struct topo t = { 0 };
+	struct rg_bitset todo = { 0 };	/* by rank */
+	size_t *start = NULL, n_start = 0, i, left = 0, n = rg_revmap_count(map);
 	int err = 0;
 
 	out->n = 0;
-	if ((err = rg_bitset_init(&todo, n)) || (err = rg_bitset_init(&in_cur, n)))
+	t.map = map;
+	t.min_level = NO_HEAD;
+	if ((err = rg_bitset_init(&todo, n)) || (err = rg_bitset_init(&t.queued, n)))
 		goto out;
-	memcpy(todo.w, todo_in->w, ((n + 63) / 64) * sizeof(uint64_t));
-	for (i = 0; i < n; i++)
-		if (rg_bitset_has(&todo, i) && (err = rg_idx_list_push(&members, i)))
-			goto out;
-	left = members.n;
-	if ((err = is_convex(&convex, map, &todo, &members)))
+	if ((err = copy_graph(&t, n)))
 		goto out;
-	if (convex) {
-		need = rg_calloc(n ? n : 1, sizeof(uint32_t));
-		mark = rg_calloc(n ? n : 1, sizeof(uint32_t));
-		if (!need || !mark) {
-			err = RG_ENOMEM;
-			goto out;
-		}
-		/* need[c]: members that have c as a parent or normalised dependency */
-		for (i = 0; i < members.n; i++) {
-			const struct rg_node *nd = rg_revmap_node(map, members.items[i]);
-
-			for (j = 0; j < nd->down.n; j++)
-				if (rg_bitset_has(&todo, nd->down.items[j]))
-					need[nd->down.items[j]]++;
-			for (j = 0; j < nd->ndeps.n; j++)
-				if (rg_bitset_has(&todo, nd->ndeps.items[j]))
-					need[nd->ndeps.items[j]]++;
-		}
-	}
+	t.low = rg_malloc((n ? n : 1) * sizeof(size_t));
+	t.own = rg_malloc((n ? n : 1) * sizeof(size_t));
 	start = rg_malloc((n_heads ? n_heads : 1) * sizeof(size_t));
-	if (!start) {
+	if (!t.low || !t.own || !start) {
 		err = RG_ENOMEM;
 		goto out;
 	}
+	for (i = 0; i < n; i++) {
+		t.low[i] = t.own[i] = NO_HEAD;
+		if (rg_bitset_has(todo_in, t.node_of[i])) {
+			rg_bitset_set(&todo, i);
+			left++;
+			if (t.level[i] < t.min_level)
+				t.min_level = t.level[i];
+		}
+	}
+	/* the heads in todo, once each, in load order */
 	for (i = 0; i < n_heads; i++)
-		if (rg_bitset_has(&todo, heads[i]) && !rg_bitset_has(&in_cur, heads[i])) {
-			rg_bitset_set(&in_cur, heads[i]);
+		if (rg_bitset_has(todo_in, heads[i]) && t.own[t.rank[heads[i]]] == NO_HEAD) {
+			t.own[t.rank[heads[i]]] = 0;
 			start[n_start++] = heads[i];
 		}
 	qsort(start, n_start, sizeof(size_t), rg_cmp_index);
 	for (i = 0; i < n_start; i++)
-		if ((err = pending_append(&p, map, start[i], !convex)))
+		if ((err = append_head(&t, t.rank[start[i]])))
 			goto out;
+	if ((err = mark_initial(&t)))
+		goto out;
 
 	i = 0;
-	while (p.n) {
-		size_t c = p.cur[i];
-		const struct rg_node *nd = rg_revmap_node(map, c);
-		size_t first_new = SIZE_MAX;
-		bool needed = false;
+	while (t.n_cur) {
+		size_t c = t.cur[i], need;
+		bool removed;
 
-		if (convex) {
-			if (rg_bitset_has(&todo, c) ? need[c] > 0 : false) {
-				if ((err = first_needing_head(&j, map, &p, &todo, &in_cur, mark, ++epoch, c,
-							      &stack)))
-					goto out;
-				needed = j < p.n;
-			}
-		} else {
-			for (j = 0; j < p.n; j++) {
-				if (j == i)
-					continue;
-				if ((err = lazy_contains(&needed, &p.anc[j], map, c)))
-					goto out;
-				if (needed)
-					break;
-			}
-		}
-		if (needed) {
-			i = j;	/* a head above still needs c: walk that one first */
+		/* c's low[] and its children's and dependents' must be up to date */
+		if ((err = settle(&t, level_of(&t, c))))
+			goto out;
+		need = low_above(&t, c);
+		if (need != NO_HEAD) {
+			/* a head above still needs c: walk that one first */
+			i = position_of(&t, need);
 			continue;
 		}
 		if (rg_bitset_has(&todo, c)) {
-			if ((err = rg_idx_list_push(out, c)))
+			if ((err = rg_idx_list_push(out, t.node_of[c])))
 				goto out;
 			rg_bitset_clear(&todo, c);
 			left--;
-			if (convex) {
-				for (j = 0; j < nd->down.n; j++)
-					if (rg_bitset_has(&todo, nd->down.items[j]))
-						need[nd->down.items[j]]--;
-				for (j = 0; j < nd->ndeps.n; j++)
-					if (rg_bitset_has(&todo, nd->ndeps.items[j]))
-						need[nd->ndeps.items[j]]--;
-			}
 		}
-		/* parents first, then normalised dependencies */
-		{
-			const struct rg_idx_list *lists[2] = { &nd->down, &nd->ndeps };
-			size_t n_new = 0;
-
-			for (k = 0; k < 2; k++)
-				for (j = 0; j < lists[k]->n; j++) {
-					size_t d = lists[k]->items[j];
-
-					if (!rg_bitset_has(&todo, d) || rg_bitset_has(&in_cur, d))
-						continue;
-					rg_bitset_set(&in_cur, d);
-					if (!n_new++) {
-						first_new = d;
-					} else if ((err = pending_append(&p, map, d, !convex))) {
-						goto out;
-					}
-				}
-			if (!n_new) {
-				rg_bitset_clear(&in_cur, c);
-				pending_remove(&p, i);
-				i = i ? i - 1 : 0;
-				continue;
-			}
-			rg_bitset_clear(&in_cur, c);
-			p.cur[i] = first_new;
-			if (convex)
-				continue;
-			if (n_new == 1 && !nd->ndeps.n && nd->down.n == 1) {
-				/* straight down a line: the set loses c, keeps the rest */
-				struct lazy_anc *l = &p.anc[i];
-
-				if (l->n && l->heap[0] == c && (err = lazy_expand_top(l, map)))
-					goto out;
-				rg_bitset_clear(&l->member, c);
-			} else if ((err = lazy_reset(&p.anc[i], map, first_new))) {
-				goto out;
-			}
-		}
+		if ((err = step_down(&t, &todo, i, &removed)))
+			goto out;
+		if (removed)
+			i = i ? i - 1 : 0;
 	}
 	if (left)
 		err = rg_error_set(RG_EINVALID, "%zu revisions are not reachable from the requested heads",
 				   left);
 out:
-	for (i = 0; i < p.alloc_anc; i++)
-		lazy_release(&p.anc[i]);
-	free(p.anc);
-	free(p.cur);
+	free(t.rank);
+	free(t.node_of);
+	free(t.level);
+	free(t.up_start);
+	free(t.up);
+	free(t.par_start);
+	free(t.par);
+	free(t.step_start);
+	free(t.step);
+	free(t.low);
+	free(t.own);
+	free(t.cur);
+	free(t.seq);
+	free(t.heap);
+	rg_bitset_release(&t.queued);
 	free(start);
-	free(need);
-	free(mark);
-	rg_idx_list_release(&members);
-	rg_idx_list_release(&stack);
 	rg_bitset_release(&todo);
-	rg_bitset_release(&in_cur);
 	return err;
 }

@@ -1,0 +1,1030 @@
+/*
+ * The header cache (cache.h).  One file per directory, named by a hash of
+ * the directory's absolute path, under $XDG_CACHE_HOME/revgraph or
+ * ~/.cache/revgraph.  It holds the directory listing and, for each revision
+ * file, its stat data and what its parser declared, and is checked as a
+ * whole (format, checksum, the directory it is for, the revgraph binary and
+ * the settings that change how files are read) before any of it is used.
+ *
+ * Layout (native byte order, which the header records):
+ *
+ *   "RGHCACHE" u32 format u32 0x01020304 u64 checksum-of-the-rest
+ *   str dir, str settings, stat of the directory, u32 all_typed, u64 n
+ *   n x { str name, u32 record length (0: none), record }
+ *
+ * where str is u32 length + bytes + NUL, and a record is
+ *
+ *   stat (dev ino size mtime ctime), u32 kind, u32 flags, i32 x 4 lines,
+ *   nstr id, nstr doc, nstr create_date, lists down/deps/labels
+ *   (u32 count + str each), str warnings
+ *
+ * (nstr: a str whose length UINT32_MAX means NULL).
+ */
+#define _DEFAULT_SOURCE 1
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "fsutil.h"
+#include "revgraph/common.h"
+#include "banned.h"
+
+#define MAGIC "RGHCACHE"
+#define FORMAT 1u
+#define BYTE_ORDER_MARK 0x01020304u
+#define HEADER_SIZE 24		/* magic, format, byte-order mark, checksum */
+#define NULL_STR UINT32_MAX
+#define DEFAULT_MIN_FILES 100
+
+#define FLAG_HAS_DEPS 1u
+#define FLAG_NOOP 2u
+#define FLAG_NON_TRANSACTIONAL 4u
+
+/* The stat data an entry is trusted for. */
+struct fstamp {
+	uint64_t dev, ino, size;
+	int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+};
+
+/*
+ * The stat data of the cached files, looked up ahead by a second thread:
+ * fstatat() is most of what a run over an unchanged directory costs, and
+ * the system calls of two threads overlap.  Both threads take chunks of the
+ * listing in order from one counter; the reader waits only for a chunk the
+ * helper is in the middle of.
+ */
+#define STAT_CHUNK 256
+
+struct stat_ahead {
+	const struct rg_cache *c;
+	int dirfd;
+	unsigned char *trusted;		/* per name: its record can be used */
+	atomic_uchar *done;		/* per chunk */
+	atomic_size_t next;		/* the next chunk to take */
+	atomic_bool stop;
+	size_t n_chunks;
+	pthread_t thread;
+	bool running;
+};
+
+/* One name of this run's listing. */
+struct slot {
+	const unsigned char *old;	/* its record in the cache file, or NULL */
+	size_t old_len;
+	size_t fresh_off, fresh_len;	/* its record serialised this run */
+	enum { KEEP_NONE, KEEP_OLD, KEEP_FRESH } keep;	/* what the new file gets */
+	bool asked;			/* rg_cache_get() was called for it */
+};
+
+struct rg_cache {
+	char *file;			/* the cache file */
+	char *dir;
+	struct rg_str settings;		/* what else the entries depend on */
+	struct fstamp dir_now;		/* the directory, now */
+	struct timespec now;
+
+	/* the cache file, mapped; old_* point into it */
+	const unsigned char *buf;
+	size_t len;
+	bool loaded;
+	struct timespec written;	/* the cache file's mtime */
+	struct fstamp dir_then;
+	bool then_all_typed;
+	const char **old_names;
+	const unsigned char **old_recs;	/* NULL: no record */
+	size_t *old_rec_lens;
+	size_t n_old;
+
+	/* this run */
+	bool begun;
+	const char *const *names;
+	size_t n_names;
+	bool all_typed;
+	struct slot *slots;
+	struct rg_str fresh;
+	bool dirty;			/* the file must be rewritten */
+	int dirfd;
+	struct stat_ahead *ahead;	/* NULL: stat each file when it is asked for */
+};
+
+/* ---- checksum: four 64-bit lanes of multiply-xor, then a mix ---- */
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The checksum of a stream: 32-byte blocks from its start, then the tail byte by byte. */
+struct sum {
+	uint64_t lane[4];
+	unsigned char block[32];
+	size_t in_block;
+	uint64_t len;
+};
+
+static void sum_init(struct sum *m)
+{
+	m->lane[0] = 1;
+	m->lane[1] = 2;
+	m->lane[2] = 3;
+	m->lane[3] = 4;
+	m->in_block = 0;
+	m->len = 0;
+}
+
+static void sum_block(struct sum *m, const unsigned char *p)
+{
+	uint64_t w;
+	size_t k;
+
+	for (k = 0; k < 4; k++) {
+		memcpy(&w, p + 8 * k, 8);
+		m->lane[k] = (m->lane[k] ^ w) * 0x9e3779b97f4a7c15ULL;
+		m->lane[k] ^= m->lane[k] >> 29;
+	}
+}
+
+static void sum_add(struct sum *m, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	m->len += len;
+	if (m->in_block) {
+		size_t take_n = 32 - m->in_block < len ? 32 - m->in_block : len;
+
+		memcpy(m->block + m->in_block, p, take_n);
+		m->in_block += take_n;
+		p += take_n;
+		len -= take_n;
+		if (m->in_block < 32)
+			return;
+		sum_block(m, m->block);
+		m->in_block = 0;
+	}
+	for (; len >= 32; p += 32, len -= 32)
+		sum_block(m, p);
+	memcpy(m->block, p, len);
+	m->in_block = len;
+}
+
+static uint64_t sum_final(const struct sum *m)
+{
+	uint64_t h = m->len;
+	size_t k;
+
+	for (k = 0; k < 4; k++)
+		h = mix(h ^ m->lane[k]);
+	for (k = 0; k < m->in_block; k++)
+		h = (h ^ m->block[k]) * 0x100000001b3ULL;
+	return mix(h);
+}
+
+static uint64_t checksum(const unsigned char *p, size_t len)
+{
+	struct sum m;
+
+	sum_init(&m);
+	sum_add(&m, p, len);
+	return sum_final(&m);
+}
+
+static uint64_t hash_string(const char *s)
+{
+	return checksum((const unsigned char *)s, strlen(s));
+}
+
+/* ---- writing ---- */
+
+static void put_u32(struct rg_str *s, uint32_t v)
+{
+	rg_str_add(s, (const char *)&v, sizeof(v));
+}
+
+static void put_u64(struct rg_str *s, uint64_t v)
+{
+	rg_str_add(s, (const char *)&v, sizeof(v));
+}
+
+static void put_bytes(struct rg_str *s, const char *p, size_t len)
+{
+	put_u32(s, (uint32_t)len);
+	rg_str_add(s, p, len);
+	rg_str_addch(s, '\0');
+}
+
+static void put_str(struct rg_str *s, const char *p)
+{
+	if (!p) {
+		put_u32(s, NULL_STR);
+		return;
+	}
+	put_bytes(s, p, strlen(p));
+}
+
+static void put_list(struct rg_str *s, const struct rg_strlist *l)
+{
+	size_t i;
+
+	put_u32(s, (uint32_t)l->n);
+	for (i = 0; i < l->n; i++)
+		put_str(s, l->items[i]);
+}
+
+static void put_stamp(struct rg_str *s, const struct fstamp *f)
+{
+	put_u64(s, f->dev);
+	put_u64(s, f->ino);
+	put_u64(s, f->size);
+	put_u64(s, (uint64_t)f->mtime_s);
+	put_u64(s, (uint64_t)f->mtime_ns);
+	put_u64(s, (uint64_t)f->ctime_s);
+	put_u64(s, (uint64_t)f->ctime_ns);
+}
+
+static void stamp_of(struct fstamp *f, const struct stat *st)
+{
+	f->dev = (uint64_t)st->st_dev;
+	f->ino = (uint64_t)st->st_ino;
+	f->size = (uint64_t)st->st_size;
+	f->mtime_s = (int64_t)st->st_mtim.tv_sec;
+	f->mtime_ns = (int64_t)st->st_mtim.tv_nsec;
+	f->ctime_s = (int64_t)st->st_ctim.tv_sec;
+	f->ctime_ns = (int64_t)st->st_ctim.tv_nsec;
+}
+
+static bool stamp_eq(const struct fstamp *a, const struct fstamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_s == b->mtime_s && a->mtime_ns == b->mtime_ns &&
+	       a->ctime_s == b->ctime_s && a->ctime_ns == b->ctime_ns;
+}
+
+static bool time_before(int64_t s, int64_t ns, const struct timespec *t)
+{
+	return s < (int64_t)t->tv_sec || (s == (int64_t)t->tv_sec && ns < (int64_t)t->tv_nsec);
+}
+
+/*
+ * Racy: modified so close to when the cache was written that a later change
+ * in the same clock tick would leave the timestamps as they are.
+ */
+static bool stamp_racy(const struct fstamp *f, const struct timespec *written)
+{
+	return !time_before(f->mtime_s, f->mtime_ns, written) ||
+	       !time_before(f->ctime_s, f->ctime_ns, written);
+}
+
+/* A racy entry is worth a rewrite once rewriting makes it trusted: a second on. */
+static bool settled(const struct fstamp *f, const struct timespec *now)
+{
+	struct timespec limit = *now;
+
+	limit.tv_sec -= 1;
+	return !stamp_racy(f, &limit);
+}
+
+/* ---- reading ---- */
+
+struct cursor {
+	const unsigned char *p, *end;
+	bool ok;
+};
+
+static bool take(struct cursor *c, void *out, size_t n)
+{
+	if (!c->ok || (size_t)(c->end - c->p) < n) {
+		c->ok = false;
+		return false;
+	}
+	memcpy(out, c->p, n);
+	c->p += n;
+	return true;
+}
+
+static uint32_t get_u32(struct cursor *c)
+{
+	uint32_t v = 0;
+
+	take(c, &v, sizeof(v));
+	return v;
+}
+
+static uint64_t get_u64(struct cursor *c)
+{
+	uint64_t v = 0;
+
+	take(c, &v, sizeof(v));
+	return v;
+}
+
+/* A str in place: its bytes (NUL-terminated in the file) and length; NULL for a NULL nstr. */
+static const char *get_str(struct cursor *c, size_t *len)
+{
+	uint32_t n = get_u32(c);
+	const char *s;
+
+	*len = 0;
+	if (!c->ok || n == NULL_STR)
+		return NULL;
+	if ((size_t)(c->end - c->p) < (size_t)n + 1 || c->p[n] != '\0') {
+		c->ok = false;
+		return NULL;
+	}
+	s = (const char *)c->p;
+	c->p += (size_t)n + 1;
+	*len = n;
+	return s;
+}
+
+static void get_stamp(struct cursor *c, struct fstamp *f)
+{
+	f->dev = get_u64(c);
+	f->ino = get_u64(c);
+	f->size = get_u64(c);
+	f->mtime_s = (int64_t)get_u64(c);
+	f->mtime_ns = (int64_t)get_u64(c);
+	f->ctime_s = (int64_t)get_u64(c);
+	f->ctime_ns = (int64_t)get_u64(c);
+}
+
+/* ---- where the cache lives ---- */
+
+/* $XDG_CACHE_HOME/revgraph or ~/.cache/revgraph into `s`; false if neither is set. */
+static bool cache_dir(struct rg_str *s)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+	if (xdg && xdg[0] == '/') {
+		rg_str_adds(s, xdg);
+	} else if (home && home[0] == '/') {
+		rg_str_adds(s, home);
+		rg_str_adds(s, "/.cache");
+	} else {
+		return false;
+	}
+	rg_str_adds(s, "/revgraph");
+	return true;
+}
+
+/* mkdir -p for the cache directory (its last two levels at most). */
+static void make_dirs(const char *path)
+{
+	char *parent;
+
+	if (!mkdir(path, 0700) || errno == EEXIST)
+		return;
+	if (errno != ENOENT || !(parent = rg_fs_dirname(path)))
+		return;
+	if (mkdir(parent, 0700) && errno != EEXIST) {
+		free(parent);
+		return;
+	}
+	free(parent);
+	(void)mkdir(path, 0700);
+}
+
+/* What the entries depend on besides the files: this binary and the ini constants. */
+static void describe_settings(struct rg_str *s, const struct rg_config *cfg)
+{
+	struct stat st;
+	size_t i;
+
+	rg_str_addf(s, "revgraph %s\n", rg_version());
+	/* a rebuilt binary may read files differently */
+	if (!stat("/proc/self/exe", &st))
+		rg_str_addf(s, "exe %ju %ju %jd %jd.%09ld\n", (uintmax_t)st.st_dev,
+			    (uintmax_t)st.st_ino, (intmax_t)st.st_size,
+			    (intmax_t)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	for (i = 0; i < cfg->const_names.n && i < cfg->const_values.n; i++) {
+		put_str(s, cfg->const_names.items[i]);
+		put_str(s, cfg->const_values.items[i]);
+	}
+}
+
+static bool env_disabled(void)
+{
+	const char *v = getenv("REVGRAPH_NO_CACHE");
+
+	return v && *v && strcmp(v, "0");
+}
+
+size_t rg_cache_min_files(void)
+{
+	const char *v = getenv("REVGRAPH_CACHE_MIN_FILES");
+	char *end;
+	unsigned long n;
+
+	if (!v || !*v)
+		return DEFAULT_MIN_FILES;
+	n = strtoul(v, &end, 10);
+	return *end ? DEFAULT_MIN_FILES : (size_t)n;
+}
+
+/*
+ * Map the whole cache file, or leave c->buf NULL.  A mapping brings 30 MB
+ * (100k revisions) in without a copy or a page fault per page.  As with
+ * git's index, the file is only ever replaced by rename(), never rewritten
+ * in place, so the mapped file does not change under us.
+ */
+static void map_file(struct rg_cache *c)
+{
+	struct stat st;
+	int fd = open(c->file, O_RDONLY | O_CLOEXEC), flags = MAP_PRIVATE;
+	void *p;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < HEADER_SIZE ||
+	    (uintmax_t)st.st_size > SIZE_MAX / 2)
+		goto out;
+#ifdef MAP_POPULATE
+	flags |= MAP_POPULATE;
+#endif
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, flags, fd, 0);
+	if (p == MAP_FAILED)
+		goto out;
+	c->buf = p;
+	c->len = (size_t)st.st_size;
+	c->written = st.st_mtim;
+out:
+	close(fd);
+}
+
+static void unmap_file(struct rg_cache *c)
+{
+	if (c->buf)
+		munmap((void *)c->buf, c->len);
+	c->buf = NULL;
+	c->len = 0;
+}
+
+/* Check the file and index its names; false (and no old entries) if it cannot be used. */
+static int parse_file(struct rg_cache *c, bool *usable)
+{
+	struct cursor cur;
+	uint32_t format, bom;
+	uint64_t sum, n;
+	const char *s;
+	size_t len, i;
+
+	*usable = false;
+	if (!c->buf || memcmp(c->buf, MAGIC, 8))
+		return 0;
+	memcpy(&format, c->buf + 8, 4);
+	memcpy(&bom, c->buf + 12, 4);
+	memcpy(&sum, c->buf + 16, 8);
+	if (format != FORMAT || bom != BYTE_ORDER_MARK ||
+	    sum != checksum(c->buf + HEADER_SIZE, c->len - HEADER_SIZE))
+		return 0;
+	cur.p = c->buf + HEADER_SIZE;
+	cur.end = c->buf + c->len;
+	cur.ok = true;
+	s = get_str(&cur, &len);
+	if (!s || strcmp(s, c->dir))
+		return 0;
+	s = get_str(&cur, &len);
+	if (!s || len != c->settings.len || memcmp(s, c->settings.buf, len))
+		return 0;
+	get_stamp(&cur, &c->dir_then);
+	c->then_all_typed = get_u32(&cur) == 1;
+	n = get_u64(&cur);
+	/* each name takes at least 9 bytes */
+	if (!cur.ok || n > (uint64_t)(cur.end - cur.p) / 9)
+		return 0;
+	c->n_old = (size_t)n;
+	c->old_names = rg_malloc((c->n_old ? c->n_old : 1) * sizeof(char *));
+	c->old_recs = rg_malloc((c->n_old ? c->n_old : 1) * sizeof(unsigned char *));
+	c->old_rec_lens = rg_malloc((c->n_old ? c->n_old : 1) * sizeof(size_t));
+	if (!c->old_names || !c->old_recs || !c->old_rec_lens)
+		return RG_ENOMEM;
+	for (i = 0; i < c->n_old && cur.ok; i++) {
+		uint32_t rec_len;
+
+		c->old_names[i] = get_str(&cur, &len);
+		rec_len = get_u32(&cur);
+		if (!c->old_names[i] || (size_t)(cur.end - cur.p) < rec_len) {
+			cur.ok = false;
+			break;
+		}
+		c->old_recs[i] = rec_len ? cur.p : NULL;
+		c->old_rec_lens[i] = rec_len;
+		cur.p += rec_len;
+	}
+	if (!cur.ok || cur.p != cur.end) {
+		c->n_old = 0;
+		return 0;
+	}
+	*usable = true;
+	return 0;
+}
+
+int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struct rg_config *cfg)
+{
+	struct rg_cache *c = NULL;
+	struct rg_str file = RG_STR_INIT;
+	struct stat st;
+	bool usable;
+	int err = 0;
+
+	*out = NULL;
+	if (env_disabled() || fstat(dirfd, &st) || !cache_dir(&file))
+		goto out;
+	rg_str_addf(&file, "/%016jx", (uintmax_t)hash_string(dir));
+	if (!(c = rg_calloc(1, sizeof(*c))) || !(c->file = rg_str_detach(&file)) ||
+	    !(c->dir = rg_strdup(dir))) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	rg_str_init(&c->settings);
+	rg_str_init(&c->fresh);
+	stamp_of(&c->dir_now, &st);
+	c->dirfd = dirfd;
+	clock_gettime(CLOCK_REALTIME, &c->now);
+	describe_settings(&c->settings, cfg);
+	if ((err = rg_str_check(&c->settings)))
+		goto out;
+	map_file(c);
+	if ((err = parse_file(c, &usable)))
+		goto out;
+	c->loaded = usable;
+	if (!usable)
+		unmap_file(c);
+	*out = c;
+	c = NULL;
+out:
+	rg_str_release(&file);
+	rg_cache_close(c, false);
+	return err;
+}
+
+const char *const *rg_cache_listing(const struct rg_cache *c, size_t *n)
+{
+	*n = 0;
+	if (!c->loaded || !c->then_all_typed || !stamp_eq(&c->dir_then, &c->dir_now) ||
+	    stamp_racy(&c->dir_now, &c->written))
+		return NULL;
+	*n = c->n_old;
+	return c->old_names;
+}
+
+/*
+ * Whether the record of names[i] can be trusted for the file as it is now:
+ * same stat data (fstatat(), following links), and not racy.
+ */
+static bool trusted(const struct rg_cache *c, int dirfd, size_t i)
+{
+	const struct slot *sl = &c->slots[i];
+	struct fstamp then, now;
+	struct cursor cur;
+	struct stat st;
+
+	cur.p = sl->old;
+	cur.end = sl->old + sl->old_len;
+	cur.ok = true;
+	get_stamp(&cur, &then);
+	if (!cur.ok || fstatat(dirfd, c->names[i], &st, 0))
+		return false;
+	stamp_of(&now, &st);
+	return stamp_eq(&then, &now) && !stamp_racy(&then, &c->written);
+}
+
+/* Check the cached names of chunk k. */
+static void check_chunk(struct stat_ahead *a, size_t k)
+{
+	const struct rg_cache *c = a->c;
+	size_t i, end = (k + 1) * STAT_CHUNK < c->n_names ? (k + 1) * STAT_CHUNK : c->n_names;
+
+	for (i = k * STAT_CHUNK; i < end; i++)
+		a->trusted[i] = c->slots[i].old && trusted(c, a->dirfd, i);
+	atomic_store_explicit(&a->done[k], 1, memory_order_release);
+}
+
+/* Take the next chunk nobody has taken and check it; false when none is left. */
+static bool check_next_chunk(struct stat_ahead *a)
+{
+	size_t k = atomic_fetch_add(&a->next, 1);
+
+	if (k >= a->n_chunks)
+		return false;
+	check_chunk(a, k);
+	return true;
+}
+
+static void *stat_thread(void *arg)
+{
+	struct stat_ahead *a = arg;
+
+	while (!atomic_load(&a->stop) && check_next_chunk(a))
+		;
+	return NULL;
+}
+
+/* Start the helper for a listing with `n_cached` cached files; no helper is no error. */
+static int start_stat_ahead(struct rg_cache *c, size_t n_cached)
+{
+	struct stat_ahead *a;
+	size_t k;
+
+	if (n_cached < 2 * STAT_CHUNK)
+		return 0;
+	if (!(a = rg_calloc(1, sizeof(*a))))
+		return RG_ENOMEM;
+	a->c = c;
+	a->dirfd = c->dirfd;
+	a->n_chunks = (c->n_names + STAT_CHUNK - 1) / STAT_CHUNK;
+	a->trusted = rg_malloc(c->n_names);
+	a->done = rg_malloc(a->n_chunks * sizeof(atomic_uchar));
+	if (!a->trusted || !a->done) {
+		free(a->trusted);
+		free(a->done);
+		free(a);
+		return RG_ENOMEM;
+	}
+	for (k = 0; k < a->n_chunks; k++)
+		atomic_init(&a->done[k], 0);
+	atomic_init(&a->next, 0);
+	atomic_init(&a->stop, false);
+	a->running = !pthread_create(&a->thread, NULL, stat_thread, a);
+	c->ahead = a;
+	return 0;
+}
+
+static void stop_stat_ahead(struct rg_cache *c)
+{
+	struct stat_ahead *a = c->ahead;
+
+	if (!a)
+		return;
+	atomic_store(&a->stop, true);
+	if (a->running)
+		pthread_join(a->thread, NULL);
+	free(a->trusted);
+	free(a->done);
+	free(a);
+	c->ahead = NULL;
+}
+
+/* Whether the record of names[i] is trusted, from the helper's work or now. */
+static bool is_trusted(struct rg_cache *c, size_t i)
+{
+	struct stat_ahead *a = c->ahead;
+	size_t k = i / STAT_CHUNK;
+
+	if (!a)
+		return trusted(c, c->dirfd, i);
+	while (!atomic_load_explicit(&a->done[k], memory_order_acquire))
+		if (!check_next_chunk(a))
+			sched_yield();	/* the helper is on it */
+	return a->trusted[i];
+}
+
+int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool all_typed)
+{
+	size_t i, j = 0, n_cached = 0;
+	bool same_listing = c->loaded && n == c->n_old;
+
+	if (!(c->slots = rg_calloc(n ? n : 1, sizeof(struct slot))))
+		return RG_ENOMEM;
+	c->begun = true;
+	c->names = names;
+	c->n_names = n;
+	c->all_typed = all_typed;
+	if (names == c->old_names) {
+		/* the cached listing, of a directory that has not changed since */
+		for (i = 0; i < n; i++) {
+			c->slots[i].old = c->old_recs[i];
+			c->slots[i].old_len = c->old_rec_lens[i];
+			c->slots[i].keep = c->old_recs[i] ? KEEP_OLD : KEEP_NONE;
+			n_cached += c->old_recs[i] != NULL;
+		}
+		return start_stat_ahead(c, n_cached);
+	}
+	/* both listings are sorted (a name matches only itself either way): walk them side by side */
+	for (i = 0; i < n; i++) {
+		int cmp = 1;
+
+		while (j < c->n_old && (cmp = strcmp(c->old_names[j], names[i])) < 0) {
+			if (c->old_recs[j])
+				c->dirty = true;	/* a cached file is gone */
+			same_listing = false;
+			j++;
+		}
+		if (j < c->n_old && !cmp) {
+			c->slots[i].old = c->old_recs[j];
+			c->slots[i].old_len = c->old_rec_lens[j];
+			c->slots[i].keep = c->old_recs[j] ? KEEP_OLD : KEEP_NONE;
+			n_cached += c->old_recs[j] != NULL;
+			j++;
+		} else {
+			same_listing = false;
+		}
+	}
+	for (; j < c->n_old; j++)
+		if (c->old_recs[j])
+			c->dirty = true;
+	/* record a changed directory, so that the next run can skip listing it */
+	if (j != c->n_old || !same_listing || c->then_all_typed != all_typed ||
+	    !stamp_eq(&c->dir_then, &c->dir_now) ||
+	    (stamp_racy(&c->dir_now, &c->written) && settled(&c->dir_now, &c->now)))
+		c->dirty = true;
+	return start_stat_ahead(c, n_cached);
+}
+
+/* A copy of nstr `s` (`len` bytes) into *out; NULL stays NULL. */
+static int copy_str(char **out, const char *s, size_t len)
+{
+	*out = NULL;
+	if (s && !(*out = rg_strndup(s, len)))
+		return RG_ENOMEM;
+	return 0;
+}
+
+static int get_list(struct cursor *cur, struct rg_strlist *l)
+{
+	uint32_t n = get_u32(cur), k;
+	size_t len;
+
+	if (!cur->ok || !n)
+		return 0;
+	if (n > (size_t)(cur->end - cur->p) / 5) {
+		cur->ok = false;
+		return 0;
+	}
+	if (!(l->items = rg_malloc(n * sizeof(char *))))
+		return RG_ENOMEM;
+	l->alloc = n;
+	for (k = 0; k < n && cur->ok; k++) {
+		const char *s = get_str(cur, &len);
+
+		if (!s)
+			cur->ok = false;
+		else if (!(l->items[l->n++] = rg_strndup(s, len)))
+			return RG_ENOMEM;
+	}
+	return 0;
+}
+
+int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct rg_str *warnings)
+{
+	struct slot *sl = &c->slots[i];
+	struct rg_revision *rev = NULL;
+	struct fstamp then;
+	struct cursor cur;
+	const char *id, *doc, *date, *warn;
+	size_t id_len, doc_len, date_len, wlen;
+	uint32_t kind, flags;
+	int32_t lines[4];
+	int err = 0;
+
+	*out = NULL;
+	sl->asked = true;
+	if (!sl->old)
+		return 0;
+	/* until it proves trusted, the record is not kept */
+	sl->keep = KEEP_NONE;
+	if (!is_trusted(c, i))
+		return 0;
+	cur.p = sl->old;
+	cur.end = sl->old + sl->old_len;
+	cur.ok = true;
+	get_stamp(&cur, &then);
+	kind = get_u32(&cur);
+	flags = get_u32(&cur);
+	take(&cur, lines, sizeof(lines));
+	id = get_str(&cur, &id_len);
+	doc = get_str(&cur, &doc_len);
+	date = get_str(&cur, &date_len);
+	if (!cur.ok || !id || kind > RG_REVFILE_SQL)
+		return 0;	/* cannot happen in a checksummed file: read the file instead */
+	if (!(rev = rg_revision_new()) || (err = copy_str(&rev->id, id, id_len)) ||
+	    (err = copy_str(&rev->doc, doc, doc_len)) ||
+	    (err = copy_str(&rev->create_date, date, date_len)) ||
+	    (err = get_list(&cur, &rev->down)) || (err = get_list(&cur, &rev->deps)) ||
+	    (err = get_list(&cur, &rev->labels))) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	warn = get_str(&cur, &wlen);
+	if (!cur.ok || !warn || cur.p != cur.end)
+		goto out;
+	rev->kind = (enum rg_revfile_kind)kind;
+	rev->has_deps = flags & FLAG_HAS_DEPS;
+	rev->body_is_noop = flags & FLAG_NOOP;
+	rev->non_transactional = flags & FLAG_NON_TRANSACTIONAL;
+	rev->line_id = lines[0];
+	rev->line_down = lines[1];
+	rev->line_deps = lines[2];
+	rev->line_labels = lines[3];
+	if (wlen) {
+		rg_str_add(warnings, warn, wlen);
+		if ((err = rg_str_check(warnings)))
+			goto out;
+	}
+	sl->keep = KEEP_OLD;
+	*out = rev;
+	rev = NULL;
+out:
+	rg_revision_free(rev);
+	return err;
+}
+
+int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
+		 const struct rg_revision *rev, const char *warnings, size_t wlen)
+{
+	struct slot *sl = &c->slots[i];
+	struct fstamp f, then;
+	int32_t lines[4] = { rev->line_id, rev->line_down, rev->line_deps, rev->line_labels };
+	uint32_t flags = (rev->has_deps ? FLAG_HAS_DEPS : 0) | (rev->body_is_noop ? FLAG_NOOP : 0) |
+			 (rev->non_transactional ? FLAG_NON_TRANSACTIONAL : 0);
+	struct cursor cur;
+
+	stamp_of(&f, st);
+	sl->fresh_off = c->fresh.len;
+	put_stamp(&c->fresh, &f);
+	put_u32(&c->fresh, (uint32_t)rev->kind);
+	put_u32(&c->fresh, flags);
+	rg_str_add(&c->fresh, (const char *)lines, sizeof(lines));
+	put_str(&c->fresh, rev->id);
+	put_str(&c->fresh, rev->doc);
+	put_str(&c->fresh, rev->create_date);
+	put_list(&c->fresh, &rev->down);
+	put_list(&c->fresh, &rev->deps);
+	put_list(&c->fresh, &rev->labels);
+	put_bytes(&c->fresh, warnings, wlen);
+	if (rg_str_check(&c->fresh))
+		return RG_ENOMEM;
+	sl->fresh_len = c->fresh.len - sl->fresh_off;
+	sl->keep = KEEP_FRESH;
+	/* unchanged but racy: rewriting now only helps once a second has passed */
+	if (sl->old) {
+		cur.p = sl->old;
+		cur.end = sl->old + sl->old_len;
+		cur.ok = true;
+		get_stamp(&cur, &then);
+		if (cur.ok && stamp_eq(&then, &f) && !settled(&f, &c->now))
+			return 0;
+	}
+	c->dirty = true;
+	return 0;
+}
+
+/* ---- writing the file ---- */
+
+/* The new file goes out through a buffer, summed on the way. */
+struct writer {
+	int fd;
+	struct rg_str buf;
+	struct sum sum;
+	bool failed;
+};
+
+static bool write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static void flush(struct writer *w)
+{
+	if (rg_str_check(&w->buf) || !write_all(w->fd, w->buf.buf, w->buf.len))
+		w->failed = true;
+	sum_add(&w->sum, w->buf.buf, w->buf.len);
+	rg_str_reset(&w->buf);
+}
+
+/* Append `len` bytes kept elsewhere (a record), flushing around big ones. */
+static void emit(struct writer *w, const void *p, size_t len)
+{
+	rg_str_add(&w->buf, p, len);
+	if (w->buf.len >= 1 << 20)
+		flush(w);
+}
+
+/* Everything after the header: the directory, the settings, each name with its record. */
+static void write_body(struct rg_cache *c, struct writer *w)
+{
+	size_t i;
+
+	put_str(&w->buf, c->dir);
+	put_bytes(&w->buf, c->settings.buf, c->settings.len);
+	put_stamp(&w->buf, &c->dir_now);
+	put_u32(&w->buf, c->all_typed ? 1 : 0);
+	put_u64(&w->buf, c->n_names);
+	for (i = 0; i < c->n_names && !w->failed; i++) {
+		const struct slot *sl = &c->slots[i];
+
+		put_str(&w->buf, c->names[i]);
+		if (sl->keep == KEEP_OLD) {
+			put_u32(&w->buf, (uint32_t)sl->old_len);
+			emit(w, sl->old, sl->old_len);
+		} else if (sl->keep == KEEP_FRESH) {
+			put_u32(&w->buf, (uint32_t)sl->fresh_len);
+			emit(w, c->fresh.buf + sl->fresh_off, sl->fresh_len);
+		} else {
+			put_u32(&w->buf, 0);
+		}
+	}
+	flush(w);
+}
+
+static void write_cache(struct rg_cache *c)
+{
+	struct writer w;
+	struct rg_str tmp = RG_STR_INIT;
+	unsigned char header[HEADER_SIZE];
+	uint32_t format = FORMAT, bom = BYTE_ORDER_MARK;
+	uint64_t sum;
+	char *base = NULL;
+	bool created = false;	/* the temporary file exists */
+
+	w.fd = -1;
+	rg_str_init(&w.buf);
+	w.failed = false;
+	if (!(base = rg_fs_dirname(c->file)))
+		goto out;
+	make_dirs(base);
+	rg_str_addf(&tmp, "%s.XXXXXX", c->file);
+	if (rg_str_check(&tmp) || (w.fd = mkstemp(tmp.buf)) < 0)
+		goto out;
+	created = true;
+	/* the header last, once the checksum is known */
+	memset(header, 0, sizeof(header));
+	sum_init(&w.sum);
+	if (!write_all(w.fd, (const char *)header, sizeof(header)))
+		goto out;
+	write_body(c, &w);
+	sum = sum_final(&w.sum);
+	memcpy(header, MAGIC, 8);
+	memcpy(header + 8, &format, 4);
+	memcpy(header + 12, &bom, 4);
+	memcpy(header + 16, &sum, 8);
+	if (w.failed || pwrite(w.fd, header, sizeof(header), 0) != (ssize_t)sizeof(header))
+		goto out;
+	if (close(w.fd)) {
+		w.fd = -1;
+		goto out;
+	}
+	w.fd = -1;
+	if (!rename(tmp.buf, c->file))
+		created = false;
+out:
+	if (w.fd >= 0)
+		close(w.fd);
+	if (created)
+		unlink(tmp.buf);
+	free(base);
+	rg_str_release(&w.buf);
+	rg_str_release(&tmp);
+}
+
+void rg_cache_close(struct rg_cache *c, bool save)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	stop_stat_ahead(c);
+	/* a record found stale and not replaced must go (one never asked for stays) */
+	for (i = 0; c->begun && i < c->n_names; i++)
+		if (c->slots[i].asked && c->slots[i].old && c->slots[i].keep == KEEP_NONE)
+			c->dirty = true;
+	/* the cache is an optimisation: failing to write it is no error */
+	if (save && c->begun && c->dirty)
+		write_cache(c);
+	free(c->file);
+	free(c->dir);
+	unmap_file(c);
+	free(c->old_names);
+	free(c->old_recs);
+	free(c->old_rec_lens);
+	free(c->slots);
+	rg_str_release(&c->settings);
+	rg_str_release(&c->fresh);
+	free(c);
+}

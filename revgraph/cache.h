@@ -1,0 +1,83 @@
+/*
+ * The header cache: what every revision file of one directory declared,
+ * kept between runs outside the project, so that a command on 100k
+ * revisions checks each file's stat data instead of reading and parsing it.
+ * As in git's index, an entry is trusted only while the file's size, mtime,
+ * ctime, inode and device are unchanged, and never when its timestamps are
+ * not older than the cache itself ("racy").  Files that fail to parse are
+ * never cached, so every error is found and reported by the parsers as
+ * before.  The cache is an optimisation only: a missing, unreadable,
+ * corrupt or foreign cache file is ignored and rewritten, and a cache that
+ * cannot be written is skipped without a word.
+ */
+#ifndef RG_CACHE_H
+#define RG_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "revgraph/config.h"
+#include "revgraph/revision.h"
+#include "revgraph/str.h"
+
+struct rg_cache;
+
+/**
+ * The cache of directory `dir` (absolute; open as `dirfd`) for reading its
+ * revision files with the settings of `cfg`.  *out is NULL when caching is
+ * off ($REVGRAPH_NO_CACHE) or there is nowhere to keep it (neither
+ * $XDG_CACHE_HOME nor $HOME).  A cache file that is missing or unusable
+ * gives an empty cache.  0 or RG_ENOMEM.  Free with rg_cache_close().
+ */
+int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struct rg_config *cfg);
+
+/**
+ * Directories with fewer revision files than this are not cached: they read
+ * in a millisecond.  $REVGRAPH_CACHE_MIN_FILES overrides the default (100).
+ */
+size_t rg_cache_min_files(void);
+
+/**
+ * The directory's entries as the cache recorded them (sorted; a
+ * subdirectory's name ends in '/'), if the directory has provably not
+ * changed since: same stat data, not racy, and every entry's type was known
+ * without following a link.  Otherwise NULL: list it yourself.  The strings
+ * live as long as the cache.
+ */
+const char *const *rg_cache_listing(const struct rg_cache *c, size_t *n);
+
+/**
+ * Start a run over the listing `names` (n, sorted; as from rg_fs_listdir_at()
+ * or rg_cache_listing(), whose `all_typed` it takes).  The names must stay
+ * valid until rg_cache_close().  0 or RG_ENOMEM.
+ */
+int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool all_typed);
+
+/**
+ * The cached revision of names[i] if its entry is trusted for the file as
+ * it is now (fstatat(), following links: same stat data, not racy): *out is
+ * a new revision with every field its parser set (all but `path`), and the
+ * warnings the parser gave for the file are appended to `warnings`.
+ * Otherwise *out is NULL: read the file.  The names are asked for in order
+ * (a second thread stats the files ahead).  0 or RG_ENOMEM.  Free *out with
+ * rg_revision_free().
+ */
+int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct rg_str *warnings);
+
+/**
+ * Record what names[i] (read with stat data `st`) declared: `rev` and the
+ * warning text its parser gave (`wlen` bytes).  0 or RG_ENOMEM.
+ */
+int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
+		 const struct rg_revision *rev, const char *warnings, size_t wlen);
+
+/**
+ * With `save`, write the cache file if this run found anything new
+ * (atomically: a temporary file renamed over it; a failure to write is
+ * ignored); then free `c`.  Without rg_cache_begin() nothing is written.
+ * NULL is accepted.
+ */
+void rg_cache_close(struct rg_cache *c, bool save);
+
+#endif

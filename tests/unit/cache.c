@@ -1,0 +1,367 @@
+/*
+ * Tests for revgraph/cache.c: what is put comes back field by field, and it
+ * comes back only while it can be trusted: not after the file's stat data
+ * changes, not for a racy entry, not from a damaged cache file, not with
+ * other settings, not when caching is off.  The records put here differ on
+ * purpose from the files' contents, so a hit is visible.
+ */
+#define _DEFAULT_SOURCE 1
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "cache.h"
+#include "revgraph/config.h"
+#include "revgraph/common.h"
+
+static char tmp[64], dir[128], cache_home[128];
+static const char *const names[] = { "a.py", "b.py", "sub/" };
+
+static void set_mtime(const char *path, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void write_file(const char *name, const char *text)
+{
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	set_mtime(path, 946728000);	/* 2000-01-01: long before any cache */
+}
+
+static int setup(void **state)
+{
+	char path[400];
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "/tmp/rg-cache-test-XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	snprintf(dir, sizeof(dir), "%s/versions", tmp);
+	snprintf(cache_home, sizeof(cache_home), "%s/cache", tmp);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	write_file("a.py", "revision = 'a'\n");
+	write_file("b.py", "revision = 'b'\n");
+	set_mtime(dir, 946728000);
+	/* the files' ctimes are now: let a few clock ticks pass, or the cache would be racy */
+	nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	setenv("XDG_CACHE_HOME", cache_home, 1);
+	unsetenv("REVGRAPH_NO_CACHE");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[400];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+static struct rg_revision *fake_rev(const char *id)
+{
+	struct rg_revision *r = mkrev(id, "x1 y2", "dep", "lbl", "the doc\nline 2");
+
+	r->create_date = rg_strdup("2026-11-22 10:15:30");
+	r->kind = RG_REVFILE_YAML;
+	r->body_is_noop = true;
+	r->non_transactional = true;
+	r->line_id = 3;
+	return r;
+}
+
+/* Open the cache of `dir`, begin a run over `names`; *dfd stays open. */
+static struct rg_cache *open_run(const struct rg_config *cfg, int *dfd)
+{
+	struct rg_cache *c = NULL;
+
+	*dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(*dfd >= 0);
+	assert_int_equal(rg_cache_open(&c, dir, *dfd, cfg), 0);
+	if (c)
+		assert_int_equal(rg_cache_begin(c, names, 3, true), 0);
+	return c;
+}
+
+/* Write a cache holding fake_rev("fake-a") for a.py and fake_rev("fake-b") for b.py. */
+static void write_cache(const struct rg_config *cfg)
+{
+	struct rg_revision *got = NULL, *a = fake_rev("fake-a"), *b = fake_rev("fake-b");
+	struct rg_str w = RG_STR_INIT;
+	struct stat st;
+	char path[400];
+	struct rg_cache *c;
+	int dfd;
+
+	c = open_run(cfg, &dfd);
+	assert_non_null(c);
+	assert_int_equal(rg_cache_get(c, 0, &got, &w), 0);
+	assert_null(got);
+	snprintf(path, sizeof(path), "%s/a.py", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(rg_cache_put(c, 0, &st, a, "a.py:1: warning: x\n", 19), 0);
+	snprintf(path, sizeof(path), "%s/b.py", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(rg_cache_put(c, 1, &st, b, "", 0), 0);
+	rg_cache_close(c, true);
+	close(dfd);
+	rg_revision_free(a);
+	rg_revision_free(b);
+	rg_str_release(&w);
+}
+
+/* What rg_cache_get() gives for a.py now (NULL: a miss), with its warnings in *w. */
+static struct rg_revision *get_a(const struct rg_config *cfg, struct rg_str *w)
+{
+	struct rg_revision *got = NULL;
+	struct rg_cache *c;
+	int dfd;
+
+	c = open_run(cfg, &dfd);
+	if (c)
+		assert_int_equal(rg_cache_get(c, 0, &got, w), 0);
+	rg_cache_close(c, false);
+	close(dfd);
+	return got;
+}
+
+static char *cache_path(void)
+{
+	static char path[512];
+	struct dirent *de;
+	char base[160];
+	DIR *d;
+
+	snprintf(base, sizeof(base), "%s/revgraph", cache_home);
+	d = opendir(base);
+	assert_non_null(d);
+	path[0] = '\0';
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			snprintf(path, sizeof(path), "%s/%s", base, de->d_name);
+	closedir(d);
+	assert_true(path[0] != '\0');
+	return path;
+}
+
+static void test_round_trip(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	struct rg_revision *r;
+
+	(void)state;
+	write_cache(&cfg);
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	assert_string_equal(r->id, "fake-a");
+	assert_int_equal(r->down.n, 2);
+	assert_string_equal(r->down.items[0], "x1");
+	assert_string_equal(r->down.items[1], "y2");
+	assert_int_equal(r->deps.n, 1);
+	assert_string_equal(r->deps.items[0], "dep");
+	assert_int_equal(r->labels.n, 1);
+	assert_string_equal(r->labels.items[0], "lbl");
+	assert_true(r->has_deps);
+	assert_string_equal(r->doc, "the doc\nline 2");
+	assert_string_equal(r->create_date, "2026-11-22 10:15:30");
+	assert_int_equal(r->kind, RG_REVFILE_YAML);
+	assert_true(r->body_is_noop);
+	assert_true(r->non_transactional);
+	assert_null(r->path);
+	assert_int_equal(r->line_id, 3);
+	assert_int_equal(r->line_down, 11);
+	assert_int_equal(r->line_deps, 13);
+	assert_int_equal(r->line_labels, 12);
+	assert_string_equal(w.buf, "a.py:1: warning: x\n");
+	rg_revision_free(r);
+	rg_str_release(&w);
+}
+
+static void test_listing_of_an_unchanged_directory(void **state)
+{
+	struct rg_config cfg = { 0 };
+	const char *const *listed;
+	struct rg_cache *c = NULL;
+	size_t n, i;
+	int dfd;
+
+	(void)state;
+	write_cache(&cfg);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	listed = rg_cache_listing(c, &n);
+	assert_non_null(listed);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		assert_string_equal(listed[i], names[i]);
+	rg_cache_close(c, false);
+	/* a new entry changes the directory: list it again */
+	write_file("c.py", "");
+	set_mtime(dir, 946728000);
+	c = NULL;
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	assert_null(rg_cache_listing(c, &n));
+	rg_cache_close(c, false);
+	close(dfd);
+}
+
+static void test_changed_file_is_not_trusted(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	char path[400];
+
+	(void)state;
+	write_cache(&cfg);
+	snprintf(path, sizeof(path), "%s/a.py", dir);
+	set_mtime(path, 946728001);
+	assert_null(get_a(&cfg, &w));
+	assert_int_equal(w.len, 0);
+	/* the mtime put back: the ctime still tells */
+	set_mtime(path, 946728000);
+	assert_null(get_a(&cfg, &w));
+	rg_str_release(&w);
+}
+
+static void test_racy_entry_is_not_trusted(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	struct rg_revision *r;
+
+	(void)state;
+	write_cache(&cfg);
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	rg_revision_free(r);
+	/* a cache no newer than the file (and its ctime) proves nothing */
+	set_mtime(cache_path(), 946728000);
+	assert_null(get_a(&cfg, &w));
+	rg_str_release(&w);
+}
+
+static void test_damaged_cache_is_ignored(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	struct stat st;
+	char *path;
+	int fd;
+
+	(void)state;
+	write_cache(&cfg);
+	path = cache_path();
+	assert_int_equal(stat(path, &st), 0);
+	fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, "\x55", 1, st.st_size / 2), 1);
+	close(fd);
+	set_mtime(path, time(NULL));
+	assert_null(get_a(&cfg, &w));
+	write_cache(&cfg);
+	assert_int_equal(truncate(cache_path(), st.st_size - 3), 0);
+	assert_null(get_a(&cfg, &w));
+	rg_str_release(&w);
+}
+
+static void test_other_settings_are_not_trusted(void **state)
+{
+	struct rg_config cfg = { 0 }, other = { 0 };
+	struct rg_str w = RG_STR_INIT;
+
+	(void)state;
+	rg_strlist_push(&other.const_names, "BASE");
+	rg_strlist_push(&other.const_values, "abc");
+	write_cache(&cfg);
+	assert_null(get_a(&other, &w));
+	rg_strlist_release(&other.const_names);
+	rg_strlist_release(&other.const_values);
+	rg_str_release(&w);
+}
+
+static void test_switched_off(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_cache *c = (struct rg_cache *)&cfg;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	(void)state;
+	setenv("REVGRAPH_NO_CACHE", "1", 1);
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	assert_null(c);
+	setenv("REVGRAPH_NO_CACHE", "0", 1);
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	assert_non_null(c);
+	rg_cache_close(c, false);
+	unsetenv("REVGRAPH_NO_CACHE");
+	close(dfd);
+}
+
+static void test_survives_allocation_failures(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	unsigned long k;
+
+	(void)state;
+	write_cache(&cfg);
+	for (k = 1; k < 60; k++) {
+		struct rg_revision *got = NULL, *a = fake_rev("fake-a");
+		struct rg_cache *c = NULL;
+		struct stat st;
+		char path[400];
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY), err;
+
+		snprintf(path, sizeof(path), "%s/a.py", dir);
+		stat(path, &st);
+		rg_alloc_fail_after(k, 0);
+		err = rg_cache_open(&c, dir, dfd, &cfg);
+		if (!err && c && !(err = rg_cache_begin(c, names, 3, true)) &&
+		    !(err = rg_cache_get(c, 0, &got, &w)))
+			err = rg_cache_put(c, 1, &st, a, "", 0);
+		rg_cache_close(c, !err);
+		rg_alloc_fail_after(0, 0);
+		assert_true(err == 0 || err == RG_ENOMEM);
+		rg_revision_free(got);
+		rg_revision_free(a);
+		close(dfd);
+	}
+	rg_str_release(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listing_of_an_unchanged_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_file_is_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_racy_entry_is_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_cache_is_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_settings_are_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_switched_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_survives_allocation_failures, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
