@@ -16,11 +16,89 @@
 #include <string.h>
 #include <time.h>
 
+#include <dlfcn.h>
+#include <pthread.h>
+
 #include <libpq-fe.h>
 
 #include "alloc.h"
 #include "db_impl.h"
 #include "banned.h"
+
+/*
+ * libpq is loaded when the first PostgreSQL connection is opened, not when
+ * revgraph starts: linking it pulls in some twenty libraries (TLS, Kerberos,
+ * LDAP) whose loading cost ~4 ms on every command, most of which never
+ * touch PostgreSQL.  The header still declares every function; each call
+ * below goes through a pointer of the declared type.
+ */
+#define PQ_FUNCTIONS(X) \
+	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) \
+	X(PQexec) X(PQexecParams) X(PQfinish) X(PQfreemem) X(PQgetCopyData) X(PQgetResult) \
+	X(PQgetisnull) X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQputCopyEnd) \
+	X(PQresultErrorField) X(PQresultStatus) X(PQsetNoticeProcessor) X(PQstatus) \
+	X(PQtransactionStatus)
+
+#define PQ_POINTER(name) __typeof__(name) *name;
+static struct {
+	PQ_FUNCTIONS(PQ_POINTER)
+} pq;
+#undef PQ_POINTER
+
+#define LIBPQ_SONAME "libpq.so.5"
+
+static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
+static char pq_failure[256];	/* empty: loaded */
+
+static void load_libpq(void)
+{
+	void *lib = dlopen(LIBPQ_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (!lib) {
+		snprintf(pq_failure, sizeof(pq_failure), "%s", dlerror());
+		return;
+	}
+	/* POSIX guarantees a data pointer from dlsym() converts to a function pointer */
+#define PQ_LOAD(name) \
+	if (!missing && !(*(void **)&pq.name = dlsym(lib, #name))) \
+		missing = #name;
+	PQ_FUNCTIONS(PQ_LOAD)
+#undef PQ_LOAD
+	if (missing)
+		snprintf(pq_failure, sizeof(pq_failure), "%s has no %s", LIBPQ_SONAME, missing);
+}
+
+static int need_libpq(void)
+{
+	pthread_once(&pq_once, load_libpq);
+	if (*pq_failure)
+		return rg_error_set(RG_EINVALID, "PostgreSQL needs libpq, which could not be loaded: %s",
+				    pq_failure);
+	return 0;
+}
+
+#define PQclear (*pq.PQclear)
+#define PQcmdStatus (*pq.PQcmdStatus)
+#define PQcmdTuples (*pq.PQcmdTuples)
+#define PQconnectdbParams (*pq.PQconnectdbParams)
+#define PQerrorMessage (*pq.PQerrorMessage)
+#define PQexec (*pq.PQexec)
+#define PQexecParams (*pq.PQexecParams)
+#define PQfinish (*pq.PQfinish)
+#define PQfreemem (*pq.PQfreemem)
+#define PQgetCopyData (*pq.PQgetCopyData)
+#define PQgetResult (*pq.PQgetResult)
+#define PQgetisnull (*pq.PQgetisnull)
+#define PQgetvalue (*pq.PQgetvalue)
+#define PQnfields (*pq.PQnfields)
+#define PQntuples (*pq.PQntuples)
+#define PQputCopyEnd (*pq.PQputCopyEnd)
+#define PQresultErrorField (*pq.PQresultErrorField)
+#define PQresultStatus (*pq.PQresultStatus)
+#define PQsetNoticeProcessor (*pq.PQsetNoticeProcessor)
+#define PQstatus (*pq.PQstatus)
+#define PQtransactionStatus (*pq.PQtransactionStatus)
 
 #define POLL_MS 100
 
@@ -601,7 +679,7 @@ int rg_db_pg_open(struct rg_db **out, const struct rg_dburl *url)
 	int err;
 
 	*out = NULL;
-	if ((err = build_conninfo(&ci, url)))
+	if ((err = need_libpq()) || (err = build_conninfo(&ci, url)))
 		goto out;
 	if (!(pg = rg_calloc(1, sizeof(*pg)))) {
 		err = RG_ENOMEM;

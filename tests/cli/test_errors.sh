@@ -90,6 +90,17 @@ printf 'sqlalchemy.url = sqlite:///%%(here)s/no/such/dir/db.sqlite\n' >> "$T/p3/
 check "unreachable SQLite file" 255 \
   "FAILED: unable to open database file '$T/p3/no/such/dir/db.sqlite': unable to open database file" -- \
   "$RG" -c "$T/p3/alembic.ini" current
+# libpq is loaded on the first PostgreSQL connection: a libpq.so.5 that
+# lacks its functions is one clear line, before any connection is tried.
+mkdir -p "$T/fakepq"
+printf 'int rg_not_libpq;\n' > "$T/fakepq/empty.c"
+if cc -shared -fPIC -o "$T/fakepq/libpq.so.5" "$T/fakepq/empty.c" 2>/dev/null; then
+  sed 's|^sqlalchemy.url = .*|sqlalchemy.url = postgresql://u:secret@localhost/none|' "$T/p3/alembic.ini" \
+    > "$T/p3/pg.ini"
+  check "libpq that cannot be loaded" 255 \
+    "FAILED: PostgreSQL needs libpq, which could not be loaded: libpq.so.5 has no PQclear" -- \
+    env LD_LIBRARY_PATH="$T/fakepq" "$RG" -c "$T/p3/pg.ini" current
+fi
 check "version needs no config" 0 "revgraph 0.1.0" -- "$RG" -x a -c /nonexistent --version
 check "range without colon" 255 "FAILED: History range requires [start]:[end], [start]:, or :[end]" -- \
   "$RG" -c "$T/p3/alembic.ini" history -r aaaa
