@@ -74,8 +74,13 @@ void rg_cmd_log(void *ctx, const char *level, const char *logger, const char *ms
 int rg_cmd_env_failed(struct rg_ctx *ctx, const char *message);
 /** Open the database of `sqlalchemy.url`, or the --sql writer into ctx->out.  0 or an exit status. */
 int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out);
-/** The version table rows as revision indices.  0 or an exit status. */
-int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *rows);
+/**
+ * The version table rows as revision indices, after creating the table if
+ * it is missing (as every Alembic command that runs env.py does); rows no
+ * revision declares fail, or are left out when `skip_unknown`.  0 or an
+ * exit status.
+ */
+int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *rows, bool skip_unknown);
 /** Open the database and run one migration command.  0 or an exit status. */
 int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offline);
 /** Split "A:B" (one ':' only) into new strings.  0 or an exit status. */

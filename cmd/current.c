@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "revgraph/db.h"
+#include "revgraph/migrate.h"
 #include "revgraph/render.h"
 #include "revgraph/resolve.h"
 #include "banned.h"
@@ -27,12 +28,9 @@ int cmd_current(int argc, const char **argv, struct rg_ctx *ctx)
 
 	(void)argc;
 	(void)argv;
-	if ((status = rg_cmd_open_db(ctx, false, &db)) || (status = rg_cmd_read_rows(ctx, db, &rows)))
+	if ((status = rg_cmd_open_db(ctx, false, &db)))
 		goto out;
-	if (rg_resolve_effective_current(&eff, ctx->map, &rows)) {
-		status = rg_cmd_env_failed(ctx, rg_error_last());
-		goto out;
-	}
+	/* Alembic prints this line before it looks at the rows */
 	if (verbose && !json) {
 		struct rg_dburl url;
 
@@ -42,6 +40,15 @@ int cmd_current(int argc, const char **argv, struct rg_ctx *ctx)
 			rg_str_adds(&ctx->out, ":\n");
 			rg_dburl_release(&url);
 		}
+	}
+	/* unlike history -i, Alembic's current never creates the table */
+	if (rg_migrate_read_rows(&rows, NULL, false, ctx->cfg, ctx->map, db)) {
+		status = rg_cmd_env_failed(ctx, rg_error_last());
+		goto out;
+	}
+	if (rg_resolve_effective_current(&eff, ctx->map, &rows)) {
+		status = rg_cmd_env_failed(ctx, rg_error_last());
+		goto out;
 	}
 	if (json) {
 		rg_str_adds(&ctx->out, "{\"rows\":[");

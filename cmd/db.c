@@ -47,15 +47,14 @@ int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out)
 	rg_dburl_release(&url);
 	if (err)
 		return rg_cmd_failed(ctx, rg_error_last());
-	rg_migrate_log_context(ctx->cfg, rg_db_dialect(*out), rg_cmd_log, NULL);
-	if (offline)
-		rg_cmd_log(NULL, "INFO", "alembic.runtime.migration", "Generating static SQL");
+	rg_migrate_log_context(ctx->cfg, rg_db_dialect(*out), offline, rg_cmd_log, NULL);
 	return 0;
 }
 
-int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *rows)
+int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *rows, bool skip_unknown)
 {
-	if (rg_migrate_read_rows(rows, NULL, ctx->cfg, ctx->map, db))
+	if (rg_migrate_ensure_table(ctx->cfg, db) ||
+	    rg_migrate_read_rows(rows, NULL, skip_unknown, ctx->cfg, ctx->map, db))
 		return rg_cmd_env_failed(ctx, rg_error_last());
 	return 0;
 }

@@ -24,7 +24,7 @@ int cmd_history(int argc, const char **argv, struct rg_ctx *ctx)
 {
 	struct rg_idx_list order = { 0 }, rows = { 0 };
 	struct rg_db *db = NULL;
-	bool indicate;
+	bool indicate, ranged;
 	struct rg_short_opts opts = { .branches = true, .doc = true, .parents = true, .tree = true };
 	const char *range = rg_ctx_value(ctx, "rev-range");
 	char *base = NULL, *head = NULL;
@@ -54,9 +54,11 @@ int cmd_history(int argc, const char **argv, struct rg_ctx *ctx)
 		}
 	}
 	indicate = rg_ctx_flag(ctx, "indicate-current");
-	if (indicate || (base && !strcmp(base, "current")) || (head && !strcmp(head, "current"))) {
+	ranged = (base && !strcmp(base, "current")) || (head && !strcmp(head, "current"));
+	if (indicate || ranged) {
+		/* -i only marks the rows it knows; a range from them needs them all */
 		if ((status = rg_cmd_open_db(ctx, false, &db)) ||
-		    (status = rg_cmd_read_rows(ctx, db, &rows)))
+		    (status = rg_cmd_read_rows(ctx, db, &rows, !ranged)))
 			goto out;
 	}
 	err = rg_resolve_history_current(&order, ctx->map, base, head, &rows);

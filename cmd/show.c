@@ -29,7 +29,7 @@ int cmd_show(int argc, const char **argv, struct rg_ctx *ctx)
 
 		/* the raw rows, as Alembic's get_revisions(heads) gives them */
 		if (!(status = rg_cmd_open_db(ctx, false, &db)))
-			status = rg_cmd_read_rows(ctx, db, &revs);
+			status = rg_cmd_read_rows(ctx, db, &revs, false);
 		rg_db_close(db);
 		if (status) {
 			rg_idx_list_release(&revs);

@@ -49,10 +49,6 @@ int cmd_stamp(int argc, const char **argv, struct rg_ctx *ctx)
 	opts.n_dests = (size_t)n;
 	opts.purge = rg_ctx_flag(ctx, "purge");
 	opts.start = start;
-	if (opts.purge && sql) {
-		status = rg_cmd_failed(ctx, "Can't use --purge with --sql mode");
-		goto out;
-	}
 	status = rg_cmd_migrate(ctx, &opts, sql);
 out:
 	for (i = 0; i < n; i++) {

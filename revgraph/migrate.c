@@ -40,8 +40,8 @@ static void log_line(const struct runner *r, const char *level, const char *msg)
 		r->o->log(r->o->log_ctx, level, "alembic.runtime.migration", msg);
 }
 
-void rg_migrate_log_context(const struct rg_config *cfg, enum rg_dialect dialect, rg_log_fn *log,
-			    void *ctx)
+void rg_migrate_log_context(const struct rg_config *cfg, enum rg_dialect dialect, bool offline,
+			    rg_log_fn *log, void *ctx)
 {
 	bool tx = cfg->transactional_ddl >= 0 ? cfg->transactional_ddl : dialect == RG_DIALECT_POSTGRESQL;
 
@@ -49,6 +49,8 @@ void rg_migrate_log_context(const struct rg_config *cfg, enum rg_dialect dialect
 		return;
 	log(ctx, "INFO", "alembic.runtime.migration",
 	    dialect == RG_DIALECT_POSTGRESQL ? "Context impl PostgresqlImpl." : "Context impl SQLiteImpl.");
+	if (offline)
+		log(ctx, "INFO", "alembic.runtime.migration", "Generating static SQL");
 	log(ctx, "INFO", "alembic.runtime.migration",
 	    tx ? "Will assume transactional DDL." : "Will assume non-transactional DDL.");
 }
@@ -581,7 +583,37 @@ static int qualified_table(struct rg_str *out, const struct rg_config *cfg)
 	return rg_str_check(out);
 }
 
-int rg_migrate_read_rows(struct rg_idx_list *rows, struct rg_strlist *raw,
+int rg_migrate_ensure_table(const struct rg_config *cfg, struct rg_db *db)
+{
+	struct runner r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.cfg = cfg;
+	r.db = db;
+	r.offline = rg_db_is_offline(db);
+	rg_str_init(&r.table);
+	rg_str_init(&r.sql);
+	if ((err = qualified_table(&r.table, cfg)))
+		goto out;
+	if (!r.offline) {
+		bool exists;
+
+		/* the lock only when the table is missing: a reader need not wait for a run */
+		if ((err = rg_db_table_exists(db, cfg->version_table_schema, cfg->version_table, &exists)) ||
+		    exists || (err = rg_db_lock(db, r.table.buf, cfg->lock_timeout, NULL, NULL)))
+			goto out;
+	}
+	err = ensure_table(&r);
+	if (!r.offline)
+		rg_db_unlock(db);
+out:
+	rg_str_release(&r.table);
+	rg_str_release(&r.sql);
+	return err;
+}
+
+int rg_migrate_read_rows(struct rg_idx_list *rows, struct rg_strlist *raw, bool skip_unknown,
 			 const struct rg_config *cfg, const struct rg_revmap *map, struct rg_db *db)
 {
 	struct rg_strlist got = { 0 };
@@ -603,6 +635,8 @@ int rg_migrate_read_rows(struct rg_idx_list *rows, struct rg_strlist *raw,
 		if (raw && (err = rg_strlist_push(raw, got.items[i])))
 			goto out;
 		if (!rg_revmap_find_id(map, got.items[i], &idx)) {
+			if (skip_unknown)
+				continue;
 			err = rg_error_set(RG_ENOTFOUND, "Can't locate revision identified by '%s'",
 					   got.items[i]);
 			rg_error_set_detail("the version table '%s' holds '%s', which no revision file declares; 'stamp --purge' resets it",
@@ -633,6 +667,99 @@ static int offline_rows(struct runner *r)
 	if (err || !found)
 		return err;
 	return rg_idx_list_push(&r->heads, idx);
+}
+
+/*
+ * Alembic's relative form "[label@][symbol](+|-)N": true when `target` has
+ * that form with no symbol, i.e. it walks from the version table rows;
+ * *label tells whether a branch label came first, *up the sign.
+ */
+static bool relative_to_rows(const char *target, bool *label, bool *up)
+{
+	const char *at = strchr(target, '@'), *p = at && at > target ? at + 1 : target;
+
+	*label = p != target;
+	*up = *p == '+';
+	if (*p != '+' && *p != '-')
+		return false;
+	if (!*++p)
+		return false;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+/* Resolve the target as if the rows were `rows`: 0, or its error. */
+static int resolve_target(const struct runner *r, const struct rg_idx_list *rows)
+{
+	struct rg_idx_list targets = { 0 };
+	char *label = NULL;
+	bool found, multi = false;
+	size_t idx;
+	int err;
+
+	if (r->o->cmd == RG_MIGRATE_UPGRADE)
+		err = rg_resolve_upgrade_targets(&targets, r->map, rows, r->o->target);
+	else
+		err = rg_resolve_downgrade_target(&idx, &found, &label, &multi, r->map, rows, r->o->target);
+	if (err == RG_EMULTIHEAD)
+		err = rg_resolve_multiple_heads_error(r->o->target);
+	free(label);
+	rg_idx_list_release(&targets);
+	return err;
+}
+
+/*
+ * The version table holds a row no revision declares (the error is set).
+ * Alembic parses an upgrade or downgrade target before it looks the rows
+ * up, so an error of the target's comes first: an absolute target (or one
+ * relative to a symbol) is resolved on its own; "+N" from several rows is
+ * ambiguous before any row is looked up; "-N" walks from the first row
+ * (warning when there are several).  Everything else reports the row.
+ */
+static int target_error_first(struct runner *r, bool *multi_warning)
+{
+	const struct rg_migrate_opts *o = r->o;
+	struct rg_idx_list known = { 0 }, first = { 0 };
+	struct rg_strlist raw = { 0 };
+	char *msg = NULL, *detail = NULL;
+	bool label, up;
+	size_t i, idx;
+	int err;
+
+	if ((o->cmd != RG_MIGRATE_UPGRADE && o->cmd != RG_MIGRATE_DOWNGRADE) || !o->target)
+		return RG_ENOTFOUND;
+	if (!(msg = rg_strdup(rg_error_last())) || !(detail = rg_strdup(rg_error_detail()))) {
+		err = rg_error_set(RG_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((err = rg_migrate_read_rows(&known, &raw, true, r->cfg, r->map, r->db)))
+		goto out;
+	if (!relative_to_rows(o->target, &label, &up) || (o->cmd == RG_MIGRATE_DOWNGRADE && up)) {
+		err = resolve_target(r, &known);
+	} else if (o->cmd == RG_MIGRATE_UPGRADE) {
+		if (up && !label && raw.n > 1)
+			err = rg_error_set(RG_EAMBIGUOUS, "Ambiguous upgrade from multiple current revisions");
+	} else if (!label && raw.n && rg_revmap_find_id(r->map, raw.items[0], &idx)) {
+		for (i = 1; i < raw.n; i++)
+			if (strcmp(raw.items[i], raw.items[0]))
+				*multi_warning = true;
+		if (!(err = rg_idx_list_push(&first, idx)))
+			err = resolve_target(r, &first);
+	}
+	if (!err) {
+		err = rg_error_set(RG_ENOTFOUND, "%s", msg);
+		if (*detail)
+			rg_error_set_detail("%s", detail);
+	}
+out:
+	free(msg);
+	free(detail);
+	rg_idx_list_release(&known);
+	rg_idx_list_release(&first);
+	rg_strlist_release(&raw);
+	return err;
 }
 
 static int make_plan(struct runner *r, bool *multi_warning)
@@ -674,7 +801,7 @@ static int run_plan(struct runner *r)
 	for (k = 0; k < r->plan.n; k++)
 		if (!r->plan.items[k].stamp && (err = load_body(&r->bodies[k], r, &r->plan.items[k])))
 			return err;
-	if (r->outer && (err = tx_begin(r)))
+	if (r->outer && !r->in_tx && (err = tx_begin(r)))
 		return err;
 	if (r->o->purge) {
 		if ((err = ensure_table(r)))
@@ -724,26 +851,35 @@ int rg_migrate(const struct rg_config *cfg, const struct rg_revmap *map, struct 
 	rg_str_init(&r.sql);
 	if ((err = qualified_table(&r.table, cfg)))
 		goto out;
-	if (opts->purge && r.offline) {
-		err = rg_error_set(RG_EINVALID, "Can't use --purge with --sql mode");
-		goto out;
-	}
 	if (r.offline) {
+		/* as Alembic: the outer BEGIN; comes first, whatever fails next */
+		if (r.outer && (err = tx_begin(&r)))
+			goto out;
+		if (opts->purge) {
+			err = rg_error_set(RG_EINVALID, "Can't use --purge with --sql mode");
+			goto out;
+		}
 		err = offline_rows(&r);
 	} else {
 		if ((err = rg_db_lock(db, r.table.buf, cfg->lock_timeout, waiting, &r)))
 			goto out;
 		locked = true;
-		/* --purge plans from an empty table: it is the way out of unknown rows */
-		if (!opts->purge)
-			err = rg_migrate_read_rows(&r.heads, NULL, cfg, map, db);
+		/*
+		 * --purge plans from an empty table: it is the way out of unknown
+		 * rows.  ensure_version reads no rows at all, as Alembic.
+		 */
+		if (!opts->purge && opts->cmd != RG_MIGRATE_ENSURE_VERSION &&
+		    (err = rg_migrate_read_rows(&r.heads, NULL, false, cfg, map, db)) == RG_ENOTFOUND)
+			err = target_error_first(&r, &multi_warning);
 	}
-	if (err || (err = make_plan(&r, &multi_warning)))
-		goto out;
+	if (!err)
+		err = make_plan(&r, &multi_warning);
+	/* Alembic warns while it plans, so also when the plan then fails */
 	if (multi_warning && opts->log)
 		opts->log(opts->log_ctx, "WARNING", "py.warnings",
 			  "UserWarning: downgrade -1 from multiple heads is ambiguous; this usage will be disallowed in a future release.");
-	err = run_plan(&r);
+	if (!err)
+		err = run_plan(&r);
 	if (err && r.in_tx && !r.offline) {
 		/* keep the failure's message, whatever the rollback says */
 		char *msg = rg_strdup(rg_error_last()), *detail = rg_strdup(rg_error_detail());

@@ -80,7 +80,6 @@ check "current of an empty table" 0 "" -- "$RG" current
 check "range without --sql" 255 "FAILED: Range revision not allowed" -- "$RG" upgrade 100000000001:heads
 check "downgrade --sql needs a range" 255 "FAILED: downgrade with --sql requires <fromrev>:<torev>" -- \
   "$RG" downgrade --sql base
-check "purge with --sql" 255 "FAILED: Can't use --purge with --sql mode" -- "$RG" stamp --sql --purge heads
 check "two ':' in a range" 255 "FAILED: Revision range 'a:b:c' has more than one ':'" -- "$RG" upgrade --sql a:b:c
 check "offline upgrade" 0 "CREATE TABLE alembic_version (
     version_num VARCHAR(32) NOT NULL, 
@@ -179,6 +178,50 @@ check "unknown row" 255 "FAILED: Can't locate revision identified by 'deadbeef00
 check "unknown row stops upgrade" 255 "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" upgrade heads
 check "stamp --purge is the way out" 0 "" -- "$RG" stamp --purge bbbb00000002
 eq "rows after purge" "$(rows db.sqlite)" "bbbb00000002 "
+
+# --- Alembic's order of checks, and what a command leaves behind -------------
+project unk
+rev unk 1.yaml cccc00000001 null 'upgrade: CREATE TABLE c1 (id INTEGER)'
+rev unk 2.yaml cccc00000002 cccc00000001 'upgrade: CREATE TABLE c2 (id INTEGER)'
+rev unk 3.yaml cccc00000003 cccc00000001 'upgrade: CREATE TABLE c3 (id INTEGER)'
+cd "$T/unk"
+has_table() { sqlite3 db.sqlite "SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'"; }
+check "current on a new database" 0 "" -- "$RG" current
+eq "current creates no version table (Alembic's dont_mutate)" "$(has_table)" "0"
+check "a failed upgrade" 255 "FAILED: Can't locate revision identified by 'nope'" -- "$RG" upgrade nope
+eq "a failed upgrade leaves no version table (Alembic leaves an empty one)" "$(has_table)" "0"
+check "history -i on a new database" 0 "cccc00000001 -> cccc00000002 (head), m cccc00000002
+cccc00000001 -> cccc00000003 (head), m cccc00000003
+<base> -> cccc00000001 (branchpoint), m cccc00000001" -- "$RG" history -i
+eq "history -i creates the version table, as Alembic" "$(has_table)" "1"
+"$RG" upgrade cccc00000002 2>/dev/null </dev/null
+sqlite3 db.sqlite "INSERT INTO alembic_version VALUES ('deadbeef0000')"
+check "current -v names the database before the unknown row" 255 "Current revision(s) for sqlite:///$T/unk/db.sqlite:
+FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" current -v
+check "history -i marks the rows it knows" 0 "cccc00000001 -> cccc00000002 (head) (current), m cccc00000002
+cccc00000001 -> cccc00000003 (head), m cccc00000003
+<base> -> cccc00000001 (branchpoint), m cccc00000001" -- "$RG" history -i
+check "history -r current: needs every row" 255 "FAILED: Can't locate revision identified by 'deadbeef0000'" -- \
+  "$RG" history -r current:
+check "ensure_version reads no rows" 0 "" -- "$RG" ensure_version
+check "a bad target comes before the unknown row" 255 "FAILED: Can't locate revision identified by 'nope'" -- \
+  "$RG" upgrade nope
+check "+1 from several rows is ambiguous before any row is looked up" 255 \
+  "FAILED: Ambiguous upgrade from multiple current revisions" -- "$RG" upgrade +1
+check "-1 walks from the first row, then meets the unknown one" 255 \
+  "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" downgrade -1
+eq "-1 from several rows warns first" "$(grep -c 'UserWarning: downgrade -1 from multiple heads is ambiguous' "$T/stderr")" "1"
+eq "failed commands changed nothing" "$(rows db.sqlite)" "cccc00000002 deadbeef0000 "
+check "stamp --sql --purge fails after the opening log lines" 255 "FAILED: Can't use --purge with --sql mode" -- \
+  "$RG" stamp --sql --purge heads
+eq "log lines of stamp --sql --purge" "$(cat "$T/stderr")" "INFO  [alembic.runtime.migration] Context impl SQLiteImpl.
+INFO  [alembic.runtime.migration] Generating static SQL
+INFO  [alembic.runtime.migration] Will assume non-transactional DDL.
+ERROR [alembic.util.messaging] Can't use --purge with --sql mode"
+sed 's|^sqlalchemy.url = .*|sqlalchemy.url = postgresql://u@localhost/none|' alembic.ini > pg.ini
+check "PostgreSQL --sql prints the outer BEGIN before a planning error" 255 "BEGIN;
+
+FAILED: Can't locate revision identified by 'nope'" -- "$RG" -c pg.ini upgrade --sql nope
 
 # --- URLs ----------------------------------------------------------------------
 project url1

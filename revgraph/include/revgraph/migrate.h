@@ -92,16 +92,25 @@ int rg_migrate(const struct rg_config *cfg, const struct rg_revmap *map, struct 
 	       const struct rg_migrate_opts *opts);
 
 /**
+ * Log Alembic's opening lines: "Context impl ...", "Generating static SQL"
+ * when `offline`, "Will assume ... DDL.".
+ */
+void rg_migrate_log_context(const struct rg_config *cfg, enum rg_dialect dialect, bool offline,
+			    rg_log_fn *log, void *ctx);
+
+/**
  * The version table rows of `db`, in the order the database returns them,
  * as revision indices; no table means no rows.  A row the scripts do not
- * know fails with "Can't locate revision identified by 'X'".  `raw`, when
- * not NULL, receives the row strings.
+ * know fails with "Can't locate revision identified by 'X'", or is left
+ * out when `skip_unknown`.  `raw`, when not NULL, receives every row string.
  */
-/** Log Alembic's two opening lines ("Context impl ...", "Will assume ..."). */
-void rg_migrate_log_context(const struct rg_config *cfg, enum rg_dialect dialect, rg_log_fn *log,
-			    void *ctx);
-
-int rg_migrate_read_rows(struct rg_idx_list *rows, struct rg_strlist *raw,
+int rg_migrate_read_rows(struct rg_idx_list *rows, struct rg_strlist *raw, bool skip_unknown,
 			 const struct rg_config *cfg, const struct rg_revmap *map, struct rg_db *db);
+
+/**
+ * Create the version table if it is missing, as Alembic does at the start
+ * of every command that runs its environment (even `current`).
+ */
+int rg_migrate_ensure_table(const struct rg_config *cfg, struct rg_db *db);
 
 #endif
