@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,38 +274,152 @@ static const struct rg_db_ops sqlite_ops = {
 	sq_lock, sq_unlock, sq_close
 };
 
+/* SQLAlchemy's util.asbool(), on the strings a URL can hold. */
+static int parse_bool(bool *out, const char *key, const char *v)
+{
+	static const char *const yes[] = { "true", "yes", "on", "y", "t", "1" };
+	static const char *const no[] = { "false", "no", "off", "n", "f", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(v, yes[i]))
+			return *out = true, 0;
+		if (!strcasecmp(v, no[i]))
+			return *out = false, 0;
+	}
+	return rg_error_set(RG_EINVALID, "String is not true/false: '%s' (the '%s' parameter of the SQLite URL)",
+			    v, key);
+}
+
+/* The connect() keywords of Python's sqlite3 that SQLAlchemy takes from the query. */
+static bool pysqlite_key(const char *key)
+{
+	static const char *const keys[] = {
+		"uri", "timeout", "isolation_level", "detect_types", "check_same_thread", "cached_statements"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+/*
+ * What SQLAlchemy 1.4's pysqlite dialect makes of the URL: the file name
+ * (with `uri=true`, the database part is a SQLite URI and the query keys
+ * that are not the driver's are appended to it, sorted; otherwise they are
+ * ignored), whether it is a URI, and `timeout` (seconds) as the busy
+ * timeout.  *lock_file is the file the migration lock goes beside, or NULL.
+ */
+static int open_args(struct rg_str *name, bool *uri, int *busy_ms, char **lock_file,
+		     const struct rg_dburl *url)
+{
+	const char *db = url->database && *url->database ? url->database : NULL;
+	bool sep = false;
+	size_t i, j;
+	int err;
+
+	*uri = false;
+	*busy_ms = BUSY_TIMEOUT_MS;
+	*lock_file = NULL;
+	for (i = 0; i < url->query_keys.n; i++) {
+		const char *k = url->query_keys.items[i], *v = url->query_values.items[i];
+
+		if (!strcmp(k, "uri") && (err = parse_bool(uri, k, v)))
+			return err;
+		if (!strcmp(k, "timeout")) {
+			char *end;
+			double t = strtod(v, &end);
+
+			if (end == v || *end || t < 0 || t > 86400)
+				return rg_error_set(RG_EINVALID, "could not convert string to float: '%s' (the 'timeout' parameter of the SQLite URL)", v);
+			*busy_ms = (int)(t * 1000);
+		}
+	}
+	if (!*uri) {
+		rg_str_adds(name, db && strcmp(db, ":memory:") ? db : ":memory:");
+		if (db && strcmp(db, ":memory:") && !(*lock_file = rg_strdup(db)))
+			return RG_ENOMEM;
+		return rg_str_check(name);
+	}
+	rg_str_adds(name, db ? db : "");
+	/* the other keys, sorted, as "?k=v&k=v" */
+	{
+		bool *done = rg_calloc(url->query_keys.n + 1, sizeof(*done));
+
+		if (!done)
+			return RG_ENOMEM;
+		for (;;) {
+			size_t best = SIZE_MAX;
+
+			for (j = 0; j < url->query_keys.n; j++)
+				if (!done[j] && !pysqlite_key(url->query_keys.items[j]) &&
+				    (best == SIZE_MAX ||
+				     strcmp(url->query_keys.items[j], url->query_keys.items[best]) < 0))
+					best = j;
+			if (best == SIZE_MAX)
+				break;
+			/* a key given twice: the last value wins, as in a dict */
+			for (j = 0; j < url->query_keys.n; j++)
+				if (!strcmp(url->query_keys.items[j], url->query_keys.items[best])) {
+					done[j] = true;
+					if (j > best)
+						best = j;
+				}
+			rg_str_addf(name, "%c%s=%s", sep ? '&' : '?', url->query_keys.items[best],
+				    url->query_values.items[best]);
+			sep = true;
+		}
+		free(done);
+	}
+	/* the lock goes beside the file a "file:" URI names; none for memory */
+	if (db && !strstr(name->buf, "mode=memory")) {
+		const char *p = db, *end;
+
+		if (!strncmp(p, "file:", 5))
+			p += 5;
+		if (!strncmp(p, "///", 3))
+			p += 2;
+		end = p + strcspn(p, "?#");
+		if (end > p && strncmp(p, ":memory:", (size_t)(end - p)) &&
+		    !(*lock_file = rg_strndup(p, (size_t)(end - p))))
+			return RG_ENOMEM;
+	}
+	return rg_str_check(name);
+}
+
 int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url)
 {
+	struct rg_str name = RG_STR_INIT;
 	struct db_sqlite *s;
-	const char *file = url->database;
-	int rc;
+	bool uri;
+	int rc, busy_ms, err;
 
 	*out = NULL;
-	if (file && (!*file || !strcmp(file, ":memory:")))
-		file = NULL;
 	if (!(s = rg_calloc(1, sizeof(*s))))
 		return RG_ENOMEM;
 	s->base.ops = &sqlite_ops;
 	s->base.dialect = RG_DIALECT_SQLITE;
 	s->lock_fd = -1;
-	if (file && !(s->path = rg_strdup(file))) {
-		free(s);
-		return RG_ENOMEM;
-	}
-	rc = sqlite3_open_v2(file ? file : ":memory:", &s->conn,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if ((err = open_args(&name, &uri, &busy_ms, &s->path, url)))
+		goto fail;
+	rc = sqlite3_open_v2(name.buf, &s->conn,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | (uri ? SQLITE_OPEN_URI : 0), NULL);
 	if (rc != SQLITE_OK) {
-		int err = rg_error_set(RG_EDATABASE, "unable to open database file '%s': %s",
-				       file ? file : ":memory:",
-				       s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
-
-		sqlite3_close(s->conn);
-		free(s->path);
-		free(s);
-		return err;
+		err = rg_error_set(RG_EDATABASE, "unable to open database file '%s': %s", name.buf,
+				   s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
+		goto fail;
 	}
-	sqlite3_busy_timeout(s->conn, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(s->conn, busy_ms);
 	sqlite3_extended_result_codes(s->conn, 0);
+	rg_str_release(&name);
 	*out = &s->base;
 	return 0;
+fail:
+	sqlite3_close(s->conn);
+	rg_str_release(&name);
+	free(s->path);
+	free(s);
+	return err;
 }

@@ -237,6 +237,24 @@ cd "$T/url2"
 check "no url" 255 "FAILED: No 'sqlalchemy.url' key found in section [alembic] of alembic.ini: revgraph needs it to reach the database" -- \
   "$RG" current
 
+# SQLite URL query parameters, as SQLAlchemy's pysqlite dialect reads them
+project url3
+rev url3 1.yaml cccc00000001 null 'upgrade: CREATE TABLE u (id INTEGER)'
+cd "$T/url3"
+sed -i 's|^sqlalchemy.url = .*|sqlalchemy.url = sqlite:///file:%(here)s/u.db?uri=true\&cache=private\&timeout=2|' alembic.ini
+check "uri=true opens a SQLite URI" 0 "" -- "$RG" upgrade heads
+eq "the URI's file was migrated" "$(rows u.db)" "cccc00000001 "
+sed -i 's|^sqlalchemy.url = .*|sqlalchemy.url = sqlite:///file:%(here)s/u.db?mode=ro\&uri=true|' alembic.ini
+check "mode=ro reads" 0 "cccc00000001 (head)" -- "$RG" current
+check "mode=ro refuses writes" 255 "FAILED: attempt to write a readonly database" -- "$RG" stamp base
+eq "mode=ro changed nothing" "$(rows u.db)" "cccc00000001 "
+sed -i 's|^sqlalchemy.url = .*|sqlalchemy.url = sqlite:///%(here)s/v.db?uri=maybe|' alembic.ini
+check "uri must be a boolean" 255 "FAILED: String is not true/false: 'maybe' (the 'uri' parameter of the SQLite URL)" -- \
+  "$RG" current
+eq "a bad URL creates no file" "$(ls v.db 2>/dev/null)" ""
+sed -i 's|^sqlalchemy.url = .*|sqlalchemy.url = sqlite:///%(here)s/v.db?foo=bar\&timeout=1.5|' alembic.ini
+check "without uri=true other keys are ignored, as SQLAlchemy does" 0 "" -- "$RG" current
+
 # --- concurrent runners apply each revision once ---------------------------
 slow='WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c'
 project conc
