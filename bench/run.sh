@@ -23,6 +23,8 @@
 #   RG_TIMEOUT      seconds for each reference run of revgraph [900]
 #   SLOW_S          a revgraph/cat command whose reference run takes this long is
 #                   not re-run: the report uses that single run [20]
+#   NO_CACHE_RUNS   also time revgraph with its header cache off (REVGRAPH_NO_CACHE=1):
+#                   1 = yes, 0 = no [1]
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,11 +40,12 @@ ALEMBIC_BIG=${ALEMBIC_BIG:-skip}
 ALEMBIC_TIMEOUT=${ALEMBIC_TIMEOUT:-900}
 RG_TIMEOUT=${RG_TIMEOUT:-900}
 SLOW_S=${SLOW_S:-20}
+NO_CACHE_RUNS=${NO_CACHE_RUNS:-1}
 COMMANDS=(heads branches history)
 CMDLINE="bench/run.sh${*:+ $*}"
 ENV_USED=""
 for v in REVGRAPH PYTHON SEED RG_WARMUP RG_MIN_RUNS ALEMBIC_MAX ALEMBIC_RUNS ALEMBIC_BIG ALEMBIC_TIMEOUT \
-         RG_TIMEOUT SLOW_S; do
+         RG_TIMEOUT SLOW_S NO_CACHE_RUNS; do
     if printenv "$v" >/dev/null 2>&1; then ENV_USED+="$v=$(printenv "$v") "; fi
 done
 CMDLINE="${ENV_USED}${CMDLINE}"
@@ -93,6 +96,10 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # state on a developer machine), kept outside the versions directories.
 export PYTHONPYCACHEPREFIX=$OUT/pycache
 unset PYTHONDONTWRITEBYTECODE
+# revgraph's header cache (docs/configuration.md) lives in the output directory;
+# every reference run starts without one, so it reads every file and writes it.
+export XDG_CACHE_HOME=$OUT/cache
+unset REVGRAPH_NO_CACHE REVGRAPH_CACHE_MIN_FILES
 ALEMBIC=("$PYTHON" "$BENCH/alembic_sorted.py")
 
 # ------------------------------------------------------------- helper functions
@@ -179,14 +186,22 @@ for n in "${SIZES[@]}"; do
         done
     fi
 
-    # -- revgraph: one run per command and form (output + peak RSS)
+    # -- revgraph: one run per command and form (output + peak RSS), each the
+    #    first run of a project: no header cache yet (it reads every file and
+    #    writes the cache); with NO_CACHE_RUNS, one more with the cache off
     for form in py yaml; do
         for c in "${COMMANDS[@]}"; do
-            log "n=$n: revgraph $c on .$form (reference run)"
+            log "n=$n: revgraph $c on .$form (reference run, no cache yet)"
+            rm -rf "$XDG_CACHE_HOME"
             (cd "$D/$form" && measure_once "$R/revgraph_${form}_$c" "$RG_TIMEOUT" "$REVGRAPH" -c alembic.ini "$c")
             rc=$(cat "$R/revgraph_${form}_$c.rc")
             if [[ $rc != 0 ]]; then
                 log "n=$n: revgraph $c on .$form exited $rc: $(head -c 300 "$R/revgraph_${form}_$c.err" | head -2)"
+            fi
+            if [[ $NO_CACHE_RUNS == 1 ]]; then
+                log "n=$n: revgraph $c on .$form (reference run, cache off)"
+                (cd "$D/$form" && REVGRAPH_NO_CACHE=1 measure_once "$R/nocache_${form}_$c" "$RG_TIMEOUT" \
+                    "$REVGRAPH" -c alembic.ini "$c")
             fi
         done
     done
@@ -196,9 +211,18 @@ for n in "${SIZES[@]}"; do
         cd "$D/$form"
         for c in "${COMMANDS[@]}"; do
             [[ $(cat "$R/revgraph_${form}_$c.rc") == 0 ]] || continue
+            # one run to write the cache (the reference runs emptied it), one that
+            # reads it: its output is checked, and its time sets the hyperfine runs
+            "$REVGRAPH" -c alembic.ini "$c" >/dev/null 2>&1 || true
+            measure_once "$R/warm_${form}_$c" "$RG_TIMEOUT" "$REVGRAPH" -c alembic.ini "$c"
             log "n=$n: hyperfine revgraph $c on .$form"
-            bench_one "$R/hf_${form}_$c.json" "$(run_spec "$R/revgraph_${form}_$c.time")" \
+            bench_one "$R/hf_${form}_$c.json" "$(run_spec "$R/warm_${form}_$c.time")" \
                 "revgraph $c" "$(rg_cmd "$c")"
+            if [[ $NO_CACHE_RUNS == 1 && $(cat "$R/nocache_${form}_$c.rc") == 0 ]]; then
+                log "n=$n: hyperfine revgraph $c on .$form, cache off"
+                REVGRAPH_NO_CACHE=1 bench_one "$R/hf_${form}_nocache_$c.json" \
+                    "$(run_spec "$R/nocache_${form}_$c.time")" "revgraph-nocache $c" "$(rg_cmd "$c")"
+            fi
         done
         /usr/bin/time -v -o "$R/cat_$form.time" \
             find migrations/versions -maxdepth 1 -name "*.$form" -exec cat {} + >/dev/null
@@ -243,6 +267,7 @@ T_END=$(date +%s)
     echo "alembic_timeout=$ALEMBIC_TIMEOUT"
     echo "rg_timeout=$RG_TIMEOUT"
     echo "slow_s=$SLOW_S"
+    echo "no_cache_runs=$NO_CACHE_RUNS"
     echo "duration_s=$(( T_END - T_START ))"
     echo "loadavg=$LOAD_START at start, $(cut -d' ' -f1-3 /proc/loadavg) at end"
 } >"$OUT/meta.txt"
