@@ -106,6 +106,7 @@ int cmd_stamp(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_ensure_version(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_init(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_list_templates(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_edit(int argc, const char **argv, struct rg_ctx *ctx);
 
 extern const struct rg_opt cmd_heads_opts[];
 extern const struct rg_opt cmd_branches_opts[];
@@ -118,5 +119,6 @@ extern const struct rg_opt cmd_stamp_opts[];
 extern const struct rg_opt cmd_ensure_version_opts[];
 extern const struct rg_opt cmd_init_opts[];
 extern const struct rg_opt cmd_list_templates_opts[];
+extern const struct rg_opt cmd_edit_opts[];
 
 #endif

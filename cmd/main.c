@@ -19,6 +19,8 @@ static const struct rg_command commands[] = {
 	  "Display the current revision for a database." },
 	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_downgrade_opts, "revision",
 	  "Revert to a previous version." },
+	{ "edit", cmd_edit, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_edit_opts, "rev",
+	  "Edit revision script(s) using $EDITOR." },
 	{ "ensure_version", cmd_ensure_version, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_ensure_version_opts,
 	  NULL, "Create the alembic version table if it doesn't exist already ." },
 	{ "heads", cmd_heads, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_heads_opts, NULL,
