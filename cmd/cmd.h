@@ -41,12 +41,13 @@ struct rg_command {
 	int (*fn)(int argc, const char **argv, struct rg_ctx *ctx);
 	unsigned needs;
 	const struct rg_opt *opts;	/* terminated by a zeroed entry */
-	const char *positional;		/* NULL, "rev" or "revisions" (one or more) */
+	const char *positional;		/* NULL, "rev", "revision", "revisions" (one or more) or "directory" */
 	const char *help;
 };
 
 struct rg_ctx {
 	const struct rg_command *cmd;
+	const char *config_file;	/* -c as given, or NULL */
 	struct rg_args args;
 	struct rg_strlist x_args;	/* every -x value, in order, for env-style options */
 	struct rg_config *cfg;
@@ -86,6 +87,14 @@ int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offlin
 /** Split "A:B" (one ':' only) into new strings.  0 or an exit status. */
 int rg_cmd_split_range(struct rg_ctx *ctx, const char *arg, char **start, char **dest);
 
+/**
+ * The directory holding the project templates: $REVGRAPH_TEMPLATES, else
+ * the source tree's templates/ for the binary of the build tree, else the
+ * installed share/revgraph/templates next to the binary, else the one under
+ * the install prefix.  *out is newly allocated.  0 or an exit status.
+ */
+int rg_cmd_templates_dir(struct rg_ctx *ctx, char **out);
+
 int cmd_heads(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_branches(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_history(int argc, const char **argv, struct rg_ctx *ctx);
@@ -95,6 +104,9 @@ int cmd_upgrade(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_downgrade(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_stamp(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_ensure_version(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_init(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_list_templates(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_edit(int argc, const char **argv, struct rg_ctx *ctx);
 
 extern const struct rg_opt cmd_heads_opts[];
 extern const struct rg_opt cmd_branches_opts[];
@@ -105,5 +117,8 @@ extern const struct rg_opt cmd_upgrade_opts[];
 extern const struct rg_opt cmd_downgrade_opts[];
 extern const struct rg_opt cmd_stamp_opts[];
 extern const struct rg_opt cmd_ensure_version_opts[];
+extern const struct rg_opt cmd_init_opts[];
+extern const struct rg_opt cmd_list_templates_opts[];
+extern const struct rg_opt cmd_edit_opts[];
 
 #endif

@@ -19,12 +19,17 @@ static const struct rg_command commands[] = {
 	  "Display the current revision for a database." },
 	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_downgrade_opts, "revision",
 	  "Revert to a previous version." },
+	{ "edit", cmd_edit, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_edit_opts, "rev",
+	  "Edit revision script(s) using $EDITOR." },
 	{ "ensure_version", cmd_ensure_version, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_ensure_version_opts,
 	  NULL, "Create the alembic version table if it doesn't exist already ." },
 	{ "heads", cmd_heads, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_heads_opts, NULL,
 	  "Show current available heads in the script directory." },
 	{ "history", cmd_history, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_history_opts, NULL,
 	  "List changeset scripts in chronological order." },
+	{ "init", cmd_init, 0, cmd_init_opts, "directory", "Initialize a new scripts directory." },
+	{ "list_templates", cmd_list_templates, 0, cmd_list_templates_opts, NULL,
+	  "List available templates." },
 	{ "show", cmd_show, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_show_opts, "rev",
 	  "Show the revision(s) denoted by the given symbol." },
 	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_stamp_opts, "revisions",
@@ -61,19 +66,26 @@ static void command_help(const struct rg_command *cmd)
 	usage_line(stdout, cmd);
 	printf("\n%s\n\n", cmd->help);
 	if (cmd->positional)
-		printf("positional arguments:\n  %-22s %s\n\n", cmd->positional,
+		printf("positional arguments:\n  %-20s  %s\n\n", cmd->positional,
+		       !strcmp(cmd->positional, "directory") ? "location of scripts directory" :
 		       !strcmp(cmd->positional, "revision") ? "revision identifier" : "revision identifier(s)");
-	printf("options:\n  %-22s %s\n", "-h, --help", "show this help message and exit");
+	printf("options:\n  %-20s  %s\n", "-h, --help", "show this help message and exit");
 	for (o = cmd->opts; o->long_name; o++) {
 		char name[64];
 
-		if (o->short_name)
-			snprintf(name, sizeof(name), "-%c, --%s%s%s", o->short_name, o->long_name,
-				 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+		if (o->short_name && o->metavar)
+			snprintf(name, sizeof(name), "-%c %s, --%s %s", o->short_name, o->metavar,
+				 o->long_name, o->metavar);
+		else if (o->short_name)
+			snprintf(name, sizeof(name), "-%c, --%s", o->short_name, o->long_name);
 		else
 			snprintf(name, sizeof(name), "--%s%s%s", o->long_name, o->metavar ? " " : "",
 				 o->metavar ? o->metavar : "");
-		printf("  %-22s %s\n", name, o->help);
+		/* argparse: help at column 24, after a name too long for it on a line of its own */
+		if (strlen(name) > 20)
+			printf("  %s\n  %-20s  %s\n", name, "", o->help);
+		else
+			printf("  %-20s  %s\n", name, o->help);
 	}
 }
 
@@ -365,6 +377,7 @@ int main(int argc, const char **argv)
 		goto out;
 	}
 	ctx.cmd = cmd;
+	ctx.config_file = config;
 	err = parse_args(&ctx.args, cmd, argc - i - 1, argv + i + 1);
 	if (err) {
 		status = err < 0 ? 0 : err;

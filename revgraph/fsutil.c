@@ -209,6 +209,69 @@ char *rg_fs_dirname(const char *path)
 	return rg_strndup(path, len);
 }
 
+char *rg_fs_relpath(const char *path, const char *start)
+{
+	struct rg_str res = RG_STR_INIT;
+	size_t common = 0, i;
+	const char *p;
+
+	/* the length of the common leading components */
+	for (i = 0;; i++) {
+		bool end_p = !path[i] || path[i] == '/', end_s = !start[i] || start[i] == '/';
+
+		if (end_p && end_s)
+			common = i;
+		if (!path[i] || !start[i] || path[i] != start[i])
+			break;
+	}
+	/* one ".." per component of start after the common part */
+	for (p = start + common; *p; p++)
+		if (*p == '/' && p[1])
+			rg_str_adds(&res, res.len ? "/.." : "..");
+	p = path + common;
+	while (*p == '/')
+		p++;
+	if (*p) {
+		if (res.len)
+			rg_str_addch(&res, '/');
+		rg_str_adds(&res, p);
+	}
+	if (!res.len)
+		rg_str_addch(&res, '.');
+	return rg_str_detach(&res);
+}
+
+int rg_fs_write_new(const char *path, const char *data, size_t len, mode_t mode)
+{
+	size_t done = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return rg_error_set(RG_EIO, "cannot write '%s': %s", path, strerror(errno));
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (mode && fchmod(fd, mode & 07777))
+		goto fail;
+	if (close(fd)) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	rg_error_set(RG_EIO, "cannot write '%s': %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	return RG_EIO;
+}
+
 char *rg_fs_join(const char *dir, const char *name)
 {
 	struct rg_str s = RG_STR_INIT;

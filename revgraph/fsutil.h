@@ -36,6 +36,21 @@ char *rg_fs_abspath(const char *path);
 /** The directory part of `path` (os.path.dirname), newly allocated. */
 char *rg_fs_dirname(const char *path);
 
+/**
+ * Python's os.path.relpath(path, start) for two absolute, normalised paths
+ * (rg_fs_abspath() results), lexically: "." when equal.  Newly allocated.
+ */
+char *rg_fs_relpath(const char *path, const char *start);
+
+/**
+ * Create the new file `path` (O_EXCL: an existing file is never touched)
+ * holding `len` bytes of `data`, with permission bits `mode` exactly
+ * (fchmod, not filtered by the umask, as Python's shutil.copy does) or, for
+ * mode 0, 0666 less the umask.  On failure the file is removed again.
+ * RG_EIO with "cannot write 'path': <reason>".
+ */
+int rg_fs_write_new(const char *path, const char *data, size_t len, mode_t mode);
+
 /** `dir` + "/" + `name`, newly allocated. */
 char *rg_fs_join(const char *dir, const char *name);
 
