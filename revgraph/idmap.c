@@ -1,85 +1,50 @@
 /*
- * The string -> index map (idmap.h): open addressing with linear probing.
- * Each slot keeps the key's 64-bit hash and its first 16 bytes next to the
- * key pointer, so a lookup of a revision id (12 characters) touches one slot
- * and never the key strings, which lie all over memory in a 100k-revision
- * map.
+ * uthash behind typed wrappers (idmap.h).  Entries come from slabs, so a
+ * 100k-revision map costs a handful of allocations, and rg_idmap_reserve()
+ * sizes the first slab for what is coming.  The "hashed" calls let a loop
+ * over many keys hash each key once (uthash's HASH_VALUE) and hand the hash
+ * to HASH_FIND_BYHASHVALUE / HASH_ADD_KEYPTR_BYHASHVALUE.
  */
 #include "idmap.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "revgraph/common.h"
+
+#undef uthash_malloc
+#undef uthash_free
+#define uthash_malloc(sz) rg_malloc(sz)
+#define uthash_free(ptr, sz) free(ptr)
+#define HASH_NONFATAL_OOM 1
+/* 100k ids fill a table of 2^15 buckets (uthash doubles it as it grows) */
+#define HASH_INITIAL_NUM_BUCKETS_LOG2 10U
+/*
+ * uthash's default (Jenkins, one byte at a time) costs a third of building
+ * a 100k map; this reads 8 bytes at a time and ends with murmur3's
+ * finaliser, so the low bits uthash picks buckets with are well mixed.
+ */
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = (unsigned)hash_bytes((keyptr), (keylen)))
+static uint64_t hash_bytes(const void *key, size_t len);
+#include "uthash.h"
+
 #include "banned.h"
 
-#define INLINE_KEY 16
-
-struct slot {
-	uint64_t hash;
-	char head[INLINE_KEY];	/* the key's first bytes, NUL-padded */
-	const char *key;	/* NULL: empty */
-	size_t value;
-};
-
-/* A key being looked up, with what the slots compare first. */
-struct probe_key {
-	const char *s;
-	size_t len;
-	uint64_t hash;
-	char head[INLINE_KEY];
-};
-
-struct rg_idmap {
-	struct slot *slots;
-	size_t cap;		/* number of slots, or 0 */
-	size_t count;
-};
-
-/* At most this many entries per 100 slots: fewer pages to touch, short probes still */
-#define LOAD_PERCENT 70
-
-/* Whether n entries fit in cap slots. */
-static bool fits(size_t n, size_t cap)
+static uint64_t hash_bytes(const void *key, size_t len)
 {
-	return (uint64_t)n * 100 <= (uint64_t)cap * LOAD_PERCENT;
-}
-
-/* The slot a hash starts at: its top 32 bits scaled to the capacity (no power of two needed). */
-static size_t home(const struct rg_idmap *map, uint64_t hash)
-{
-	return (size_t)(((hash >> 32) * (uint64_t)map->cap) >> 32);
-}
-
-struct rg_idmap *rg_idmap_new(void)
-{
-	return rg_calloc(1, sizeof(struct rg_idmap));
-}
-
-void rg_idmap_free(struct rg_idmap *map)
-{
-	if (!map)
-		return;
-	free(map->slots);
-	free(map);
-}
-
-/* 8 bytes at a time, then murmur3's finaliser. */
-static uint64_t hash_key(const char *key, size_t len)
-{
+	const unsigned char *p = key;
 	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 	size_t i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&w, key + i, 8);
+		memcpy(&w, p + i, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 32;
 	}
 	if (i < len) {
 		w = 0;
-		memcpy(&w, key + i, len - i);
+		memcpy(&w, p + i, len - i);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 	}
 	h ^= h >> 33;
@@ -90,87 +55,134 @@ static uint64_t hash_key(const char *key, size_t len)
 	return h;
 }
 
-static void make_key(struct probe_key *k, const char *s, uint64_t hash)
+struct entry {
+	const char *key;
+	size_t value;
+	UT_hash_handle hh;
+};
+
+#define MIN_SLAB 1024
+
+struct slab {
+	struct slab *next;
+	size_t used, cap;
+	struct entry entries[];
+};
+
+struct rg_idmap {
+	struct entry *head;
+	struct slab *slabs;
+	size_t count;
+	size_t reserved;	/* rg_idmap_reserve(): size the buckets for this many */
+};
+
+struct rg_idmap *rg_idmap_new(void)
 {
-	k->s = s;
-	k->len = strlen(s);
-	k->hash = hash;
-	memset(k->head, 0, INLINE_KEY);
-	memcpy(k->head, s, k->len < INLINE_KEY ? k->len : INLINE_KEY);
+	return rg_calloc(1, sizeof(struct rg_idmap));
 }
 
-uint64_t rg_idmap_hash(const char *key)
+void rg_idmap_free(struct rg_idmap *map)
 {
-	return hash_key(key, strlen(key));
-}
+	struct slab *s, *next;
 
-void rg_idmap_prefetch(const struct rg_idmap *map, uint64_t hash)
-{
-	if (map->slots)
-		__builtin_prefetch(&map->slots[home(map, hash)]);
-}
-
-static bool slot_is(const struct slot *s, const struct probe_key *k)
-{
-	return s->hash == k->hash && !memcmp(s->head, k->head, INLINE_KEY) &&
-	       (k->len < INLINE_KEY || !strcmp(s->key + INLINE_KEY, k->s + INLINE_KEY));
-}
-
-/* The slot holding the key, or the empty slot where it would go. */
-static struct slot *probe(const struct rg_idmap *map, const struct probe_key *k)
-{
-	size_t i = home(map, k->hash);
-
-	for (;;) {
-		struct slot *s = &map->slots[i];
-
-		if (!s->key || slot_is(s, k))
-			return s;
-		if (++i == map->cap)
-			i = 0;
+	if (!map)
+		return;
+	HASH_CLEAR(hh, map->head);
+	for (s = map->slabs; s; s = next) {
+		next = s->next;
+		free(s);
 	}
+	free(map);
 }
 
-/* Where an entry moved from a smaller table goes: the first empty slot. */
-static struct slot *free_slot(const struct rg_idmap *map, uint64_t hash)
+static int add_slab(struct rg_idmap *map, size_t cap)
 {
-	size_t i = home(map, hash);
+	struct slab *s;
 
-	while (map->slots[i].key)
-		if (++i == map->cap)
-			i = 0;
-	return &map->slots[i];
-}
-
-/* Rehash into a table of `cap` slots (more than the entries, fewer than 2^32). */
-static int resize(struct rg_idmap *map, size_t cap)
-{
-	struct slot *old = map->slots;
-	size_t old_cap = map->cap, i;
-
-	map->slots = rg_calloc(cap, sizeof(struct slot));
-	if (!map->slots) {
-		map->slots = old;
-		return RG_ENOMEM;
-	}
-	map->cap = cap;
-	for (i = 0; i < old_cap; i++)
-		if (old[i].key)
-			*free_slot(map, old[i].hash) = old[i];
-	free(old);
+	if (cap < MIN_SLAB)
+		cap = MIN_SLAB;
+	if (cap > (SIZE_MAX - sizeof(*s)) / sizeof(s->entries[0]) ||
+	    !(s = rg_malloc(sizeof(*s) + cap * sizeof(s->entries[0]))))
+		return rg_error_set(RG_ENOMEM, "out of memory");
+	s->next = map->slabs;
+	s->used = 0;
+	s->cap = cap;
+	map->slabs = s;
 	return 0;
 }
 
 int rg_idmap_reserve(struct rg_idmap *map, size_t n)
 {
-	size_t cap;
+	size_t room = map->slabs ? map->slabs->cap - map->slabs->used : 0;
 
-	if (map->cap && fits(n, map->cap))
-		return 0;
-	if (!fits(n, UINT32_MAX / 2))
+	if (n > map->reserved)
+		map->reserved = n;
+	return n <= map->count + room ? 0 : add_slab(map, n - map->count);
+}
+
+/*
+ * uthash doubles its bucket array only once chains reach ten entries, so a
+ * big map ends with chains of several entries, a cache miss each.  For a
+ * reserved size, double it up front (uthash's own HASH_EXPAND_BUCKETS, on
+ * a table of one entry) to about one bucket per entry.
+ */
+static int presize(struct rg_idmap *map)
+{
+	UT_hash_table *tbl = map->head->hh.tbl;
+	int failed = 0;
+
+	while (!failed && tbl->num_buckets < map->reserved && tbl->num_buckets < (1U << 30))
+		HASH_EXPAND_BUCKETS(hh, tbl, failed);
+	map->reserved = 0;
+	return failed ? rg_error_set(RG_ENOMEM, "out of memory") : 0;
+}
+
+uint64_t rg_idmap_hash(const char *key)
+{
+	unsigned hash;
+
+	HASH_VALUE(key, strlen(key), hash);
+	return hash;
+}
+
+void rg_idmap_prefetch(const struct rg_idmap *map, uint64_t hash)
+{
+#ifdef __GNUC__
+	/* the bucket the key will be looked up in (presized: about one entry each) */
+	if (map->head) {
+		const UT_hash_table *tbl = map->head->hh.tbl;
+
+		__builtin_prefetch(&tbl->buckets[(unsigned)hash & (tbl->num_buckets - 1U)]);
+	}
+#else
+	(void)map;
+	(void)hash;
+#endif
+}
+
+int rg_idmap_add_hashed(struct rg_idmap *map, const char *key, uint64_t hash, size_t value)
+{
+	struct entry *e = NULL;
+	size_t len = strlen(key);
+	unsigned hv = (unsigned)hash;
+	int failed = 0;
+
+	HASH_FIND_BYHASHVALUE(hh, map->head, key, len, hv, e);
+	if (e)
+		return RG_EINVALID;
+	if ((!map->slabs || map->slabs->used == map->slabs->cap) && add_slab(map, MIN_SLAB))
+		return RG_ENOMEM;
+	e = &map->slabs->entries[map->slabs->used];
+	e->key = key;
+	e->value = value;
+#undef uthash_nonfatal_oom
+#define uthash_nonfatal_oom(obj) (failed = 1)
+	HASH_ADD_KEYPTR_BYHASHVALUE(hh, map->head, e->key, len, hv, e);
+	if (failed)
 		return rg_error_set(RG_ENOMEM, "out of memory");
-	cap = (size_t)((uint64_t)n * 100 / LOAD_PERCENT) + 1;
-	return resize(map, cap < 64 ? 64 : cap);
+	map->slabs->used++;
+	map->count++;
+	return map->reserved ? presize(map) : 0;
 }
 
 int rg_idmap_add(struct rg_idmap *map, const char *key, size_t value)
@@ -178,45 +190,21 @@ int rg_idmap_add(struct rg_idmap *map, const char *key, size_t value)
 	return rg_idmap_add_hashed(map, key, rg_idmap_hash(key), value);
 }
 
-int rg_idmap_add_hashed(struct rg_idmap *map, const char *key, uint64_t hash, size_t value)
+bool rg_idmap_get_hashed(const struct rg_idmap *map, const char *key, uint64_t hash, size_t *value)
 {
-	struct probe_key k;
-	struct slot *s;
+	struct entry *e = NULL;
+	unsigned hv = (unsigned)hash;
 
-	/* growing, double the room */
-	if ((!map->cap || !fits(map->count + 1, map->cap)) &&
-	    rg_idmap_reserve(map, 2 * map->count + 1))
-		return RG_ENOMEM;
-	make_key(&k, key, hash);
-	s = probe(map, &k);
-	if (s->key)
-		return RG_EINVALID;
-	s->hash = k.hash;
-	memcpy(s->head, k.head, INLINE_KEY);
-	s->key = key;
-	s->value = value;
-	map->count++;
-	return 0;
+	HASH_FIND_BYHASHVALUE(hh, map->head, key, strlen(key), hv, e);
+	if (!e)
+		return false;
+	*value = e->value;
+	return true;
 }
 
 bool rg_idmap_get(const struct rg_idmap *map, const char *key, size_t *value)
 {
-	return map->count && rg_idmap_get_hashed(map, key, rg_idmap_hash(key), value);
-}
-
-bool rg_idmap_get_hashed(const struct rg_idmap *map, const char *key, uint64_t hash, size_t *value)
-{
-	struct probe_key k;
-	const struct slot *s;
-
-	if (!map->count)
-		return false;
-	make_key(&k, key, hash);
-	s = probe(map, &k);
-	if (!s->key)
-		return false;
-	*value = s->value;
-	return true;
+	return rg_idmap_get_hashed(map, key, rg_idmap_hash(key), value);
 }
 
 size_t rg_idmap_count(const struct rg_idmap *map)
