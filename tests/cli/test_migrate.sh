@@ -268,6 +268,12 @@ for i in 1 2 3 4; do
   prev=dddd0000000$i
 done
 "$RG" upgrade heads 2>"$T/c1.log" </dev/null & p1=$!
+# the others start once the first holds the lock (its holder line is in the
+# lock file), so they must wait however slowly this machine starts processes
+for _ in $(seq 100); do
+  grep -q 'pid' db.sqlite.revgraph-lock 2>/dev/null && break
+  sleep 0.1
+done
 "$RG" upgrade heads 2>"$T/c2.log" </dev/null & p2=$!
 "$RG" upgrade heads 2>"$T/c3.log" </dev/null & p3=$!
 wait $p1; s1=$?; wait $p2; s2=$?; wait $p3; s3=$?
