@@ -30,7 +30,8 @@
  * revgraph starts: linking it pulls in some twenty libraries (TLS, Kerberos,
  * LDAP) whose loading cost ~4 ms on every command, most of which never
  * touch PostgreSQL.  The header still declares every function; each call
- * below goes through a pointer of the declared type.
+ * goes through pq.<name>, a pointer of the declared type (__typeof__, which
+ * GCC and Clang accept in C11 mode).
  */
 #define PQ_FUNCTIONS(X) \
 	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdbParams) X(PQerrorMessage) \
@@ -65,8 +66,10 @@ static void load_libpq(void)
 		missing = #name;
 	PQ_FUNCTIONS(PQ_LOAD)
 #undef PQ_LOAD
-	if (missing)
+	if (missing) {
 		snprintf(pq_failure, sizeof(pq_failure), "%s has no %s", LIBPQ_SONAME, missing);
+		dlclose(lib);
+	}
 }
 
 static int need_libpq(void)
@@ -78,27 +81,6 @@ static int need_libpq(void)
 	return 0;
 }
 
-#define PQclear (*pq.PQclear)
-#define PQcmdStatus (*pq.PQcmdStatus)
-#define PQcmdTuples (*pq.PQcmdTuples)
-#define PQconnectdbParams (*pq.PQconnectdbParams)
-#define PQerrorMessage (*pq.PQerrorMessage)
-#define PQexec (*pq.PQexec)
-#define PQexecParams (*pq.PQexecParams)
-#define PQfinish (*pq.PQfinish)
-#define PQfreemem (*pq.PQfreemem)
-#define PQgetCopyData (*pq.PQgetCopyData)
-#define PQgetResult (*pq.PQgetResult)
-#define PQgetisnull (*pq.PQgetisnull)
-#define PQgetvalue (*pq.PQgetvalue)
-#define PQnfields (*pq.PQnfields)
-#define PQntuples (*pq.PQntuples)
-#define PQputCopyEnd (*pq.PQputCopyEnd)
-#define PQresultErrorField (*pq.PQresultErrorField)
-#define PQresultStatus (*pq.PQresultStatus)
-#define PQsetNoticeProcessor (*pq.PQsetNoticeProcessor)
-#define PQstatus (*pq.PQstatus)
-#define PQtransactionStatus (*pq.PQtransactionStatus)
 
 #define POLL_MS 100
 
@@ -185,7 +167,7 @@ static int conn_error(PGconn *conn, const char *password, const char *fallback)
 	struct rg_str msg = RG_STR_INIT;
 	int err;
 
-	add_flat(&msg, conn ? PQerrorMessage(conn) : "");
+	add_flat(&msg, conn ? pq.PQerrorMessage(conn) : "");
 	if (!msg.len)
 		rg_str_adds(&msg, fallback);
 	mask(&msg, password);
@@ -203,16 +185,16 @@ static int conn_error(PGconn *conn, const char *password, const char *fallback)
  */
 static int result_error(struct db_pg *pg, const PGresult *res)
 {
-	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *primary = res ? pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *detail, *hint, *state;
 	struct rg_str msg = RG_STR_INIT;
 	int err;
 
 	if (!primary)
 		return conn_error(pg->conn, pg->password, "the server reported an error without a message");
-	detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	detail = pq.PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+	hint = pq.PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	state = pq.PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	add_flat(&msg, primary);
 	if (detail && *detail) {
 		rg_str_adds(&msg, "; DETAIL: ");
@@ -237,31 +219,31 @@ static int result_error(struct db_pg *pg, const PGresult *res)
  */
 static int refuse_copy(struct db_pg *pg, PGresult *res)
 {
-	ExecStatusType st = PQresultStatus(res);
+	ExecStatusType st = pq.PQresultStatus(res);
 	PGresult *next;
 
 	if (st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
-		PQputCopyEnd(pg->conn, "revgraph does not send COPY data");
+		pq.PQputCopyEnd(pg->conn, "revgraph does not send COPY data");
 	} else if (st == PGRES_COPY_OUT) {
 		char *buf = NULL;
 
-		while (PQgetCopyData(pg->conn, &buf, 0) > 0) {
-			PQfreemem(buf);
+		while (pq.PQgetCopyData(pg->conn, &buf, 0) > 0) {
+			pq.PQfreemem(buf);
 			buf = NULL;
 		}
 	}
-	while ((next = PQgetResult(pg->conn)))
-		PQclear(next);
+	while ((next = pq.PQgetResult(pg->conn)))
+		pq.PQclear(next);
 	return rg_error_set(RG_EUNSUPPORTED,
 			    "COPY from standard input or to standard output is not supported");
 }
 
-/* 0 if `res` is a success (PQclear()ed by the caller either way). */
+/* 0 if `res` is a success (pq.PQclear()ed by the caller either way). */
 static int check_result(struct db_pg *pg, PGresult *res)
 {
 	if (!res)
 		return conn_error(pg->conn, pg->password, "out of memory");
-	switch (PQresultStatus(res)) {
+	switch (pq.PQresultStatus(res)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 	case PGRES_EMPTY_QUERY:
@@ -278,15 +260,15 @@ static int check_result(struct db_pg *pg, PGresult *res)
 static int pg_exec(struct rg_db *db, const char *sql, long *changes)
 {
 	struct db_pg *pg = as_pg(db);
-	PGresult *res = PQexec(pg->conn, sql);
+	PGresult *res = pq.PQexec(pg->conn, sql);
 	int err = check_result(pg, res);
 
 	if (!err && changes) {
-		const char *n = PQcmdTuples(res);
+		const char *n = pq.PQcmdTuples(res);
 
 		*changes = *n ? strtol(n, NULL, 10) : -1;
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return err;
 }
 
@@ -298,14 +280,14 @@ static int pg_begin(struct rg_db *db)
 static int pg_commit(struct rg_db *db)
 {
 	struct db_pg *pg = as_pg(db);
-	PGresult *res = PQexec(pg->conn, "COMMIT");
+	PGresult *res = pq.PQexec(pg->conn, "COMMIT");
 	int err = check_result(pg, res);
 
 	/* COMMIT of a transaction that had an error rolls back, without an error */
-	if (!err && !strcmp(PQcmdStatus(res), "ROLLBACK"))
+	if (!err && !strcmp(pq.PQcmdStatus(res), "ROLLBACK"))
 		err = rg_error_set(RG_EDATABASE,
 				   "the transaction was rolled back: a statement in it had failed");
-	PQclear(res);
+	pq.PQclear(res);
 	return err;
 }
 
@@ -314,7 +296,7 @@ static int pg_rollback(struct rg_db *db)
 	struct db_pg *pg = as_pg(db);
 
 	/* as on SQLite, rolling back outside a transaction does nothing */
-	if (PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
+	if (pq.PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
 		return 0;
 	return pg_exec(db, "ROLLBACK", NULL);
 }
@@ -334,19 +316,19 @@ static int pg_table_exists(struct rg_db *db, const char *schema, const char *nam
 	params[0] = name;
 	params[1] = schema;
 	if (schema)
-		res = PQexecParams(pg->conn,
+		res = pq.PQexecParams(pg->conn,
 				   "SELECT c.relname FROM pg_catalog.pg_class c "
 				   "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
 				   "WHERE n.nspname = $2 AND c.relname = $1",
 				   2, NULL, params, NULL, NULL, 0);
 	else
-		res = PQexecParams(pg->conn,
+		res = pq.PQexecParams(pg->conn,
 				   "SELECT c.relname FROM pg_catalog.pg_class c "
 				   "WHERE pg_catalog.pg_table_is_visible(c.oid) AND c.relname = $1",
 				   1, NULL, params, NULL, NULL, 0);
 	if (!(err = check_result(pg, res)))
-		*exists = PQntuples(res) > 0;
-	PQclear(res);
+		*exists = pq.PQntuples(res) > 0;
+	pq.PQclear(res);
 	return err;
 }
 
@@ -354,17 +336,17 @@ static int pg_table_exists(struct rg_db *db, const char *schema, const char *nam
 static int pg_query_column(struct rg_db *db, const char *sql, struct rg_strlist *out)
 {
 	struct db_pg *pg = as_pg(db);
-	PGresult *res = PQexec(pg->conn, sql);
+	PGresult *res = pq.PQexec(pg->conn, sql);
 	int err = check_result(pg, res);
 	int i, n;
 
-	if (!err && PQresultStatus(res) == PGRES_TUPLES_OK && PQnfields(res) > 0) {
-		n = PQntuples(res);
+	if (!err && pq.PQresultStatus(res) == PGRES_TUPLES_OK && pq.PQnfields(res) > 0) {
+		n = pq.PQntuples(res);
 		for (i = 0; i < n && !err; i++)
-			if (!PQgetisnull(res, i, 0))
-				err = rg_strlist_push(out, PQgetvalue(res, i, 0));
+			if (!pq.PQgetisnull(res, i, 0))
+				err = rg_strlist_push(out, pq.PQgetvalue(res, i, 0));
 	}
-	PQclear(res);
+	pq.PQclear(res);
 	return err;
 }
 
@@ -426,7 +408,7 @@ static void describe_holder(struct db_pg *pg, uint64_t h, struct rg_str *who)
 	params[0] = classid;
 	params[1] = objid;
 	rg_str_reset(who);
-	res = PQexecParams(pg->conn,
+	res = pq.PQexecParams(pg->conn,
 			   "SELECT l.pid, a.application_name, a.usename, pg_catalog.host(a.client_addr), "
 			   "pg_catalog.to_char(a.backend_start AT TIME ZONE 'UTC', "
 			   "'YYYY-MM-DD HH24:MI:SS') "
@@ -438,25 +420,25 @@ static void describe_holder(struct db_pg *pg, uint64_t h, struct rg_str *who)
 			   "WHERE datname = pg_catalog.current_database()) "
 			   "ORDER BY l.pid LIMIT 1",
 			   2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) < 1) {
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK || pq.PQntuples(res) < 1) {
 		rg_str_adds(who, "another session");
-		PQclear(res);
+		pq.PQclear(res);
 		return;
 	}
-	rg_str_addf(who, "pid %s", PQgetvalue(res, 0, 0));
+	rg_str_addf(who, "pid %s", pq.PQgetvalue(res, 0, 0));
 	for (i = 1; i <= 3; i++) {
-		if (PQgetisnull(res, 0, i) || !*PQgetvalue(res, 0, i))
+		if (pq.PQgetisnull(res, 0, i) || !*pq.PQgetvalue(res, 0, i))
 			continue;
 		rg_str_adds(who, open ? ", " : " (");
 		rg_str_adds(who, labels[i - 1]);
-		rg_str_adds(who, PQgetvalue(res, 0, i));
+		rg_str_adds(who, pq.PQgetvalue(res, 0, i));
 		open = true;
 	}
 	if (open)
 		rg_str_addch(who, ')');
-	if (!PQgetisnull(res, 0, 4))
-		rg_str_addf(who, ", connected since %s UTC", PQgetvalue(res, 0, 4));
-	PQclear(res);
+	if (!pq.PQgetisnull(res, 0, 4))
+		rg_str_addf(who, ", connected since %s UTC", pq.PQgetvalue(res, 0, 4));
+	pq.PQclear(res);
 }
 
 /* *got: was the lock free (and is now ours). */
@@ -467,11 +449,11 @@ static int try_lock(struct db_pg *pg, const char *key_text, bool *got)
 	int err;
 
 	params[0] = key_text;
-	res = PQexecParams(pg->conn, "SELECT pg_catalog.pg_try_advisory_lock($1::bigint)", 1, NULL,
+	res = pq.PQexecParams(pg->conn, "SELECT pg_catalog.pg_try_advisory_lock($1::bigint)", 1, NULL,
 			   params, NULL, NULL, 0);
 	if (!(err = check_result(pg, res)))
-		*got = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
-	PQclear(res);
+		*got = pq.PQntuples(res) == 1 && !strcmp(pq.PQgetvalue(res, 0, 0), "t");
+	pq.PQclear(res);
 	return err;
 }
 
@@ -536,7 +518,7 @@ static void pg_unlock(struct rg_db *db)
 	if (!pg->locked)
 		return;
 	params[0] = pg->lock_key;
-	PQclear(PQexecParams(pg->conn, "SELECT pg_catalog.pg_advisory_unlock($1::bigint)", 1, NULL,
+	pq.PQclear(pq.PQexecParams(pg->conn, "SELECT pg_catalog.pg_advisory_unlock($1::bigint)", 1, NULL,
 			     params, NULL, NULL, 0));
 	pg->locked = false;
 }
@@ -545,7 +527,7 @@ static void pg_close(struct rg_db *db)
 {
 	struct db_pg *pg = as_pg(db);
 
-	PQfinish(pg->conn);
+	pq.PQfinish(pg->conn);
 	free(pg->password);
 	free(pg);
 }
@@ -555,7 +537,7 @@ static const struct rg_db_ops pg_ops = {
 	pg_lock, pg_unlock, pg_close
 };
 
-/* Keyword/value pairs for PQconnectdbParams(), NULL-terminated. */
+/* Keyword/value pairs for pq.PQconnectdbParams(), NULL-terminated. */
 struct conninfo {
 	const char **keys, **values;
 	size_t n;
@@ -695,21 +677,21 @@ int rg_db_pg_open(struct rg_db **out, const struct rg_dburl *url)
 		err = RG_ENOMEM;
 		goto out;
 	}
-	pg->conn = PQconnectdbParams(ci.keys, ci.values, 0);
+	pg->conn = pq.PQconnectdbParams(ci.keys, ci.values, 0);
 	if (!pg->conn) {
 		err = rg_error_set(RG_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (PQstatus(pg->conn) != CONNECTION_OK) {
+	if (pq.PQstatus(pg->conn) != CONNECTION_OK) {
 		err = conn_error(pg->conn, pg->password, "could not connect to the server");
 		goto out;
 	}
-	PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
+	pq.PQsetNoticeProcessor(pg->conn, ignore_notice, NULL);
 	*out = &pg->base;
 	pg = NULL;
 out:
 	if (pg) {
-		PQfinish(pg->conn);
+		pq.PQfinish(pg->conn);
 		free(pg->password);
 		free(pg);
 	}
