@@ -437,6 +437,7 @@ static int parse_item(struct item *it, struct src *src, size_t s, size_t e)
 	const struct tok *v = src->t.v;
 	size_t i = s;
 
+	rg_str_init(&it->extra);
 	it->src = src;
 	it->s = s;
 	it->e = e;
@@ -622,13 +623,24 @@ static int clean_fragment(char **out, const char *frag, const char *what, bool c
 			err = rg_error_set(RG_EINVALID, "%s has a ',' outside parentheses: '%s'", what, frag);
 			goto out;
 		}
-		/* the text between tokens becomes one space: comments go */
-		if (i)
-			rg_str_addch(&clean, ' ');
+		/* the text between tokens stays, unless it holds a comment: then one space */
+		if (i) {
+			size_t from = t.v[prev].off + t.v[prev].len, len = t.v[i].off - from;
+			char *gap = rg_strndup(frag + from, len);
+
+			if (!gap) {
+				err = RG_ENOMEM;
+				goto out;
+			}
+			if (strstr(gap, "--") || strstr(gap, "/*"))
+				rg_str_addch(&clean, ' ');
+			else
+				rg_str_add(&clean, gap, len);
+			free(gap);
+		}
 		rg_str_add(&clean, frag + t.v[i].off, t.v[i].len);
 		prev = i;
 	}
-	(void)prev;
 	if (depth) {
 		err = rg_error_set(RG_EINVALID, "%s has an unclosed '(': '%s'", what, frag);
 		goto out;
