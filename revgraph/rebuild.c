@@ -1404,9 +1404,10 @@ static int render_table(char **out, const struct table *t, const char *name)
 
 	*out = NULL;
 	rg_str_add(&s, src->text, v[t->name_s].off);
-	if (name)
+	if (name) {
+		rg_str_adds(&s, "main.");
 		add_quoted(&s, name);
-	else
+	} else
 		add_slice(&s, src, t->name_s, t->name_e);
 	rg_str_add(&s, src->text + v[t->name_e - 1].off + v[t->name_e - 1].len,
 		   v[t->open].off + 1 - (v[t->name_e - 1].off + v[t->name_e - 1].len));

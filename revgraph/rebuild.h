@@ -93,7 +93,7 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 /**
  * The text-editing half, exposed for tests: `create_sql` (a CREATE TABLE
  * statement as sqlite_schema holds it) with `ops` applied and the table
- * renamed to `new_table` (NULL keeps the name).  Renames are applied to the
+ * renamed to main.`new_table` (NULL keeps the name as written).  Renames are applied to the
  * column's own definition only.  On success *out is a new string the caller
  * frees; *needs_rebuild (may be NULL) tells whether SQLite could not do all
  * of `ops` in place.  Returns 0 or an RG_E* code with the error slot set.

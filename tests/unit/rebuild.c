@@ -221,7 +221,7 @@ static void test_identifiers_are_quoted(void **state)
 	(void)state;
 	assert_int_equal(rg_sqlite_edit_create(&out, NULL, "CREATE TABLE [my table] (a INT, `b``c` TEXT)",
 					       "new \"t\"", ops, N(ops)), 0);
-	assert_string_equal(out, "CREATE TABLE \"new \"\"t\"\"\" (\"x\"\"); DROP TABLE t; --\" INT, `b``c` TEXT, "
+	assert_string_equal(out, "CREATE TABLE main.\"new \"\"t\"\"\" (\"x\"\"); DROP TABLE t; --\" INT, `b``c` TEXT, "
 			    "\"we\"\"ird\" INT)");
 	assert_int_equal(sqlite3_complete(out), 0);	/* no ';' at the end: one statement, unfinished */
 	free(out);
@@ -602,7 +602,8 @@ static void test_rebuild_keeps_everything(void **state)
 static void test_type_change_loses_no_value(void **state)
 {
 	sqlite3 *db = fresh("CREATE TABLE t (v TEXT);"
-			    "INSERT INTO t VALUES ('12'), ('12abc'), ('1e3'), ('1.5'), (NULL), (x'00ff');");
+			    "INSERT INTO t VALUES ('12'), ('gone'), ('12abc'), ('1e3'), ('1.5'), (NULL), (x'00ff');"
+			    "DELETE FROM t WHERE v = 'gone';");
 	const struct rg_alter ops[] = { TYPE("v", "INTEGER") };
 	char *s;
 
@@ -610,6 +611,10 @@ static void test_type_change_loses_no_value(void **state)
 	assert_int_equal(rg_sqlite_alter_table(db, "t", ops, 1, RG_RECREATE_AUTO, NULL), 0);
 	s = text1(db, "SELECT group_concat(quote(v) || ':' || typeof(v), ' ') FROM (SELECT v FROM t ORDER BY rowid)");
 	assert_string_equal(s, "12:integer '12abc':text 1000:integer 1.5:real NULL:null X'00FF':blob");
+	free(s);
+	/* and a table without INTEGER PRIMARY KEY keeps its rowids */
+	s = text1(db, "SELECT group_concat(rowid, ',') FROM (SELECT rowid FROM t ORDER BY rowid)");
+	assert_string_equal(s, "1,3,4,5,6,7");
 	free(s);
 	sqlite3_close(db);
 }
@@ -623,7 +628,7 @@ static void test_temporary_name_is_checked_free(void **state)
 
 	(void)state;
 	assert_int_equal(rg_sqlite_alter_table(db, "t", ops, 1, RG_RECREATE_AUTO, &log), 0);
-	assert_non_null(strstr(log.buf, "CREATE TABLE \"_rg_new_t_2\" (a INT, b TEXT)"));
+	assert_non_null(strstr(log.buf, "CREATE TABLE main.\"_rg_new_t_2\" (a INT, b TEXT)"));
 	assert_int_equal(one(db, "SELECT z FROM _rg_new_t"), 9);
 	assert_int_equal(one(db, "SELECT b FROM t"), 2);
 	sqlite3_close(db);
