@@ -662,6 +662,51 @@ static void test_progress_reports_rows(void **state)
 	sqlite3_close(db);
 }
 
+
+/* Every allocation of the engine failing in turn: RG_ENOMEM, and the database as it was. */
+static void test_engine_allocation_failures(void **state)
+{
+	const struct rg_alter ops[] = { DROP("gone"), DROPC("ck_extra_keep"), TYPE("keep", "VARCHAR(9)"),
+					RENAME("keep", "kept"), ADD("z", "INT DEFAULT 1") };
+	struct rg_str setup = RG_STR_INIT;
+	sqlite3 *db;
+	char *before;
+	unsigned long k;
+
+	(void)state;
+	rg_str_addf(&setup, "%sCREATE TABLE extra (id INTEGER PRIMARY KEY, gone TEXT, keep TEXT CHECK (keep <> ''), "
+		    "FOREIGN KEY (keep) REFERENCES account(email));"
+		    "CREATE VIEW v_extra AS SELECT keep FROM extra; CREATE INDEX ix_extra ON extra(keep);"
+		    "CREATE TRIGGER tr_extra AFTER INSERT ON extra BEGIN SELECT new.keep; END;"
+		    "INSERT INTO extra (gone, keep) VALUES ('g', 'a@x'), ('h', NULL);", schema);
+	db = fresh(setup.buf);
+	rg_str_release(&setup);
+	before = text1(db, "SELECT group_concat(sql, ';') FROM sqlite_master");
+	exec(db, "PRAGMA foreign_keys = ON");
+	for (k = 1;; k++) {
+		char *now;
+		int err;
+
+		rg_alloc_fail_after(k, 0);
+		err = rg_sqlite_alter_table(db, "extra", ops, N(ops), RG_RECREATE_AUTO, NULL);
+		rg_alloc_fail_after(0, 0);
+		if (!err)
+			break;
+		if (err != RG_ENOMEM)
+			fail_msg("allocation %lu: %d '%s'", k, err, rg_error_last());
+		assert_true(sqlite3_get_autocommit(db));
+		assert_int_equal(one(db, "PRAGMA foreign_keys"), 1);
+		now = text1(db, "SELECT group_concat(sql, ';') FROM sqlite_master");
+		assert_string_equal(now, before);
+		free(now);
+	}
+	assert_true(k > 20);
+	assert_int_equal(one(db, "SELECT count(*) FROM extra WHERE z = 1"), 2);
+	assert_int_equal(one(db, "SELECT count(*) FROM v_extra WHERE kept = 'a@x'"), 1);
+	free(before);
+	sqlite3_close(db);
+}
+
 /* ------------------------------------------------------------ Alembic 1.8.1's losses (reference 8.4) */
 
 static void test_alembic_loss_cascade_delete_with_foreign_keys_on(void **state)
@@ -778,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_type_change_loses_no_value),
 		cmocka_unit_test(test_temporary_name_is_checked_free),
 		cmocka_unit_test(test_progress_reports_rows),
+		cmocka_unit_test(test_engine_allocation_failures),
 		cmocka_unit_test(test_alembic_loss_cascade_delete_with_foreign_keys_on),
 		cmocka_unit_test(test_alembic_loss_triggers_dropped),
 		cmocka_unit_test(test_alembic_loss_view_breaks_the_rename),
