@@ -882,6 +882,10 @@ static int constraint_names(struct cnames *c, const struct table *t)
 		}
 	}
 	rg_str_release(&name);
+	if (err) {
+		cnames_release(c);
+		memset(c, 0, sizeof(*c));
+	}
 	return err;
 }
 
@@ -964,7 +968,11 @@ static int apply_add_column(struct table *t, const struct rg_alter *op, struct e
 	rg_str_addch(&text, ' ');
 	rg_str_adds(&text, def);
 	free(def);
-	if ((err = rg_str_check(&text)) || (err = add_frag(&src, t, rg_str_detach(&text))))
+	if ((err = rg_str_check(&text))) {
+		rg_str_release(&text);
+		return err;
+	}
+	if ((err = add_frag(&src, t, rg_str_detach(&text))))
 		return err;
 	if ((err = parse_item(&it, src, 0, src->t.n)))
 		goto fail;
@@ -1075,8 +1083,10 @@ static int apply_drop_column(struct table *t, const struct rg_alter *op, struct 
 	add_quoted(&sql, t->name);
 	rg_str_adds(&sql, " DROP COLUMN ");
 	add_quoted(&sql, it->lookup);
-	if ((err = rg_str_check(&sql)))
+	if ((err = rg_str_check(&sql))) {
+		rg_str_release(&sql);
 		return err;
+	}
 	return rg_strlist_push_owned(&r->inplace, rg_str_detach(&sql));
 }
 
@@ -1101,8 +1111,11 @@ static int do_rename(struct table *t, struct item *it, const char *new_name, boo
 		add_quoted(&sql, it->lookup);
 		rg_str_adds(&sql, " TO ");
 		add_quoted(&sql, new_name);
-		if ((err = rg_str_check(&sql)) || (err = rg_strlist_push(&r->inplace, sql.buf)) ||
-		    (err = rg_strlist_push_owned(&r->renames, rg_str_detach(&sql))))
+		if ((err = rg_str_check(&sql)) || (err = rg_strlist_push(&r->inplace, sql.buf))) {
+			rg_str_release(&sql);
+			return err;
+		}
+		if ((err = rg_strlist_push_owned(&r->renames, rg_str_detach(&sql))))
 			return err;
 	}
 	if (!(copy = rg_strdup(new_name)))
@@ -1153,8 +1166,10 @@ static int default_text(char **out, const char *expr)
 		rg_str_adds(&s, clean);
 		rg_str_addch(&s, ')');
 		free(clean);
-		if ((err = rg_str_check(&s)))
+		if ((err = rg_str_check(&s))) {
+			rg_str_release(&s);
 			return err;
+		}
 		*out = rg_str_detach(&s);
 		return *out ? 0 : RG_ENOMEM;
 	}
@@ -1426,8 +1441,10 @@ static int render_table(char **out, const struct table *t, const char *name)
 	}
 	rg_str_add(&s, src->text + last_end, v[t->close].off - last_end);
 	rg_str_adds(&s, src->text + v[t->close].off);
-	if ((err = rg_str_check(&s)))
+	if ((err = rg_str_check(&s))) {
+		rg_str_release(&s);
 		return err;
+	}
 	*out = rg_str_detach(&s);
 	return *out ? 0 : RG_ENOMEM;
 }
@@ -1903,7 +1920,8 @@ static int new_violations(struct engine *e, struct rg_strlist *before, struct rg
 
 	if (!after->n)
 		return 0;
-	qsort(before->items, before->n, sizeof(char *), cmp_str);
+	if (before->n)
+		qsort(before->items, before->n, sizeof(char *), cmp_str);
 	for (i = 0; i < after->n; i++) {
 		char *row = after->items[i], *p1, *p2, *p3;
 
