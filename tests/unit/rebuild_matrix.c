@@ -6,7 +6,8 @@
  * enforcement on and off.  After each: a checksum of every value equal
  * (modulo the intended change), foreign_key_check clean, integrity_check ok,
  * sqlite_sequence intact, triggers firing, the view answering, cascades
- * cascading; or a refusal with the database file byte for byte unchanged.
+ * cascading; or a refusal with the database byte for byte unchanged (each
+ * cell runs on an in-memory copy of one database, compared serialized).
  * RG_MATRIX_TIMES=1 prints each cell's time.  Then a kill test: a process rebuilding is SIGKILLed at random moments and
  * the database is always the old table or the new one, never a half.
  */
@@ -35,7 +36,10 @@
 #define KILL_RUNS 60
 
 static char dir[] = "/tmp/rg-rebuild-matrix-XXXXXX";
-static char base_path[300], cell_path[300], kill_base[300];
+static char kill_base[300];
+/* the base database, serialized: each cell starts from a copy of it in memory */
+static unsigned char *base_img;
+static sqlite3_int64 base_len;
 
 static const char schema[] =
 	"PRAGMA journal_mode = DELETE;"
@@ -188,12 +192,13 @@ static int setup(void **state)
 	(void)state;
 	if (!mkdtemp(dir))
 		return -1;
-	snprintf(base_path, sizeof(base_path), "%s/base.db", dir);
-	snprintf(cell_path, sizeof(cell_path), "%s/cell.db", dir);
 	snprintf(kill_base, sizeof(kill_base), "%s/kill-base.db", dir);
-	db = open_db(base_path);
+	db = open_db(":memory:");
 	exec(db, schema);
+	base_img = sqlite3_serialize(db, "main", &base_len, 0);
 	sqlite3_close(db);
+	if (!base_img)
+		return -1;
 	return 0;
 }
 
@@ -202,11 +207,8 @@ static int teardown(void **state)
 	char p[320];
 
 	(void)state;
-	unlink(base_path);
-	unlink(cell_path);
+	sqlite3_free(base_img);
 	unlink(kill_base);
-	snprintf(p, sizeof(p), "%s-journal", cell_path);
-	unlink(p);
 	snprintf(p, sizeof(p), "%s/kill.db", dir);
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/kill.db-journal", dir);
@@ -310,12 +312,23 @@ static void run_cell(const struct cell *c, bool fk)
 	struct rg_alter_opts o = { c->recreate, NULL, NULL, NULL, &rebuilt };
 	int err;
 
-	copy_file(base_path, cell_path);
-	if (c->refused)
-		bytes_before = slurp(cell_path, &len_before);
-	db = open_db(cell_path);
-	/* no fsync: a cell checks the result, the kill test the durability */
-	exec(db, "PRAGMA synchronous = OFF");
+	/* a private in-memory copy of the base: a cell checks the result, the kill test the durability */
+	{
+		unsigned char *img = sqlite3_malloc64((sqlite3_uint64)base_len);
+
+		assert_non_null(img);
+		memcpy(img, base_img, (size_t)base_len);
+		db = open_db(":memory:");
+		assert_int_equal(sqlite3_deserialize(db, "main", img, base_len, base_len,
+						     SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE),
+				 SQLITE_OK);
+	}
+	if (c->refused) {
+		sqlite3_int64 n;
+
+		bytes_before = (char *)sqlite3_serialize(db, "main", &n, 0);
+		len_before = (size_t)n;
+	}
 	if (fk)
 		exec(db, "PRAGMA foreign_keys = ON");
 	before = checksum(db, c->before, &rows_before);
@@ -331,12 +344,17 @@ static void run_cell(const struct cell *c, bool fk)
 	if (c->refused) {
 		if (err != c->refused || !strstr(rg_error_last(), c->msg))
 			fail_msg("%s: got %d '%s', expected %d '%s'", c->name, err, rg_error_last(), c->refused, c->msg);
+		{
+			sqlite3_int64 n;
+
+			bytes_after = (char *)sqlite3_serialize(db, "main", &n, 0);
+			len_after = (size_t)n;
+		}
 		sqlite3_close(db);
-		bytes_after = slurp(cell_path, &len_after);
 		assert_int_equal(len_before, len_after);
 		assert_memory_equal(bytes_before, bytes_after, len_before);
-		free(bytes_before);
-		free(bytes_after);
+		sqlite3_free(bytes_before);
+		sqlite3_free(bytes_after);
 		return;
 	}
 	if (err)
@@ -432,15 +450,15 @@ static void test_kill_at_random_moments(void **state)
 
 	(void)state;
 	snprintf(kill_path, sizeof(kill_path), "%s/kill.db", dir);
-	/* a smaller copy of the base: 20k rows of t and of its children */
+	/* a smaller copy of the base: 10k rows of t and of its children */
 	db = open_db(kill_base);
 	{
 		char *sql = sqlite3_mprintf("%s", schema);
 		char *p = strstr(sql, "100010");
 
-		memcpy(p, " 20010", 6);
+		memcpy(p, " 10010", 6);
 		p = strstr(sql, "100000");
-		memcpy(p, " 20000", 6);
+		memcpy(p, " 10000", 6);
 		exec(db, sql);
 		sqlite3_free(sql);
 	}
@@ -503,7 +521,7 @@ static void test_kill_at_random_moments(void **state)
 		} else {
 			fail_msg("run %d: table t is neither old nor new: %s", i, sql);
 		}
-		assert_int_equal(one(db, "SELECT seq FROM sqlite_sequence WHERE name = 't'"), 20010);
+		assert_int_equal(one(db, "SELECT seq FROM sqlite_sequence WHERE name = 't'"), 10010);
 		free(ok);
 		free(sql);
 		sqlite3_close(db);
