@@ -1079,7 +1079,7 @@ static int apply_drop_column(struct table *t, const struct rg_alter *op, struct 
 		if (!it->segs[i].dropped && (k == SEG_PK || k == SEG_UNIQUE || k == SEG_FK))
 			need_rebuild(r, op->kind);
 	}
-	rg_str_adds(&sql, "ALTER TABLE ");
+	rg_str_adds(&sql, "ALTER TABLE main.");
 	add_quoted(&sql, t->name);
 	rg_str_adds(&sql, " DROP COLUMN ");
 	add_quoted(&sql, it->lookup);
@@ -1105,7 +1105,7 @@ static int do_rename(struct table *t, struct item *it, const char *new_name, boo
 	if (!it->added) {
 		struct rg_str sql = RG_STR_INIT;
 
-		rg_str_adds(&sql, "ALTER TABLE ");
+		rg_str_adds(&sql, "ALTER TABLE main.");
 		add_quoted(&sql, t->name);
 		rg_str_adds(&sql, " RENAME COLUMN ");
 		add_quoted(&sql, it->lookup);

@@ -546,7 +546,7 @@ static void test_in_place_when_sqlite_can(void **state)
 	assert_int_equal(rg_sqlite_alter_table_ext(db, "Account", ops, 2, &o), 0);
 	assert_false(rebuilt);
 	assert_string_equal(log.buf, "BEGIN IMMEDIATE;\n\n"
-			    "ALTER TABLE \"account\" RENAME COLUMN \"legacy\" TO \"old\";\n\n"
+			    "ALTER TABLE main.\"account\" RENAME COLUMN \"legacy\" TO \"old\";\n\n"
 			    "ALTER TABLE main.\"account\" ADD COLUMN \"nick\" TEXT DEFAULT 'n';\n\n"
 			    "COMMIT;\n\n");
 	assert_int_equal(one(db, "SELECT count(*) FROM account WHERE nick = 'n'"), 2);
@@ -633,6 +633,24 @@ static void test_temporary_name_is_checked_free(void **state)
 	assert_int_equal(one(db, "SELECT b FROM t"), 2);
 	sqlite3_close(db);
 	rg_str_release(&log);
+}
+
+
+/* A temporary table of the same name shadows main's in unqualified SQL: every statement says main. */
+static void test_temp_table_of_the_same_name(void **state)
+{
+	sqlite3 *db = fresh("CREATE TABLE t (a INT, b INT); INSERT INTO t VALUES (1, 2);");
+	const struct rg_alter inplace[] = { RENAME("a", "a2"), DROP("b") };
+	const struct rg_alter rebuild[] = { TYPE("a2", "TEXT") };
+
+	(void)state;
+	exec(db, "CREATE TEMP TABLE t (a INT, b INT); INSERT INTO temp.t VALUES (7, 8)");
+	assert_int_equal(rg_sqlite_alter_table(db, "t", inplace, N(inplace), RG_RECREATE_AUTO, NULL), 0);
+	assert_int_equal(rg_sqlite_alter_table(db, "t", rebuild, N(rebuild), RG_RECREATE_AUTO, NULL), 0);
+	assert_int_equal(one(db, "SELECT count(*) FROM pragma_table_info('t', 'temp')"), 2);
+	assert_int_equal(one(db, "SELECT a + b FROM temp.t"), 15);
+	assert_int_equal(one(db, "SELECT count(*) FROM main.t WHERE a2 = '1' AND typeof(a2) = 'text'"), 1);
+	sqlite3_close(db);
 }
 
 static long long seen_copied, seen_total;
@@ -822,6 +840,7 @@ int main(void)
 		cmocka_unit_test(test_rebuild_keeps_everything),
 		cmocka_unit_test(test_type_change_loses_no_value),
 		cmocka_unit_test(test_temporary_name_is_checked_free),
+		cmocka_unit_test(test_temp_table_of_the_same_name),
 		cmocka_unit_test(test_progress_reports_rows),
 		cmocka_unit_test(test_engine_allocation_failures),
 		cmocka_unit_test(test_alembic_loss_cascade_delete_with_foreign_keys_on),
