@@ -33,7 +33,17 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define ROWS 100000
+/* 60 kills prove it; under AddressSanitizer (every fork copies its shadow maps) 10 check the code */
+#if defined(__SANITIZE_ADDRESS__)
+#define KILL_RUNS 10
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KILL_RUNS 10
+#endif
+#endif
+#ifndef KILL_RUNS
 #define KILL_RUNS 60
+#endif
 
 static char dir[] = "/tmp/rg-rebuild-matrix-XXXXXX";
 static char kill_base[300];
