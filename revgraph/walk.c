@@ -214,6 +214,14 @@ int rg_cmp_index(const void *a, const void *b)
  */
 #define NO_HEAD SIZE_MAX
 
+/* Work done by the last rg_walk_toposort() on this thread (walk.h). */
+static _Thread_local size_t topo_work;
+
+size_t rg_walk_toposort_work(void)
+{
+	return topo_work;
+}
+
 struct topo {
 	const struct rg_revmap *map;
 	size_t *rank, *node_of;	/* node index -> rank -> node index */
@@ -248,6 +256,7 @@ static int queue_push(struct topo *t, size_t x)
 	if (RG_GROW(t->heap, t->n_heap + 1, t->alloc_heap))
 		return RG_ENOMEM;
 	rg_bitset_set(&t->queued, x);
+	topo_work++;
 	for (i = t->n_heap++; i && t->heap[(i - 1) / 2] < x; i = (i - 1) / 2)
 		t->heap[i] = t->heap[(i - 1) / 2];
 	t->heap[i] = x;
@@ -281,6 +290,7 @@ static size_t low_above(const struct topo *t, size_t x)
 {
 	size_t i, best = NO_HEAD;
 
+	topo_work += t->up_start[x + 1] - t->up_start[x] + 1;
 	for (i = t->up_start[x]; i < t->up_start[x + 1]; i++)
 		if (t->low[t->up[i]] < best)
 			best = t->low[t->up[i]];
@@ -292,6 +302,7 @@ static int queue_parents(struct topo *t, size_t x, size_t old)
 {
 	size_t i;
 
+	topo_work += t->par_start[x + 1] - t->par_start[x];
 	for (i = t->par_start[x]; i < t->par_start[x + 1]; i++) {
 		size_t p = t->par[i];
 
@@ -425,6 +436,7 @@ static int mark_initial(struct topo *t)
 			size_t y = stack.items[--stack.n];
 
 			/* down + deps reach what down + normalised deps reach */
+			topo_work += t->par_start[y + 1] - t->par_start[y];
 			for (i = t->par_start[y]; i < t->par_start[y + 1]; i++) {
 				size_t x = t->par[i];
 
@@ -492,7 +504,9 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t i, boo
 		}
 	}
 	*removed = !n_new;
+	topo_work += t->step_start[c + 1] - t->step_start[c];
 	if (!n_new) {
+		topo_work += t->n_cur - i;
 		memmove(t->cur + i, t->cur + i + 1, (t->n_cur - i - 1) * sizeof(size_t));
 		memmove(t->seq + i, t->seq + i + 1, (t->n_cur - i - 1) * sizeof(size_t));
 		t->n_cur--;
@@ -514,6 +528,7 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 	int err = 0;
 
 	out->n = 0;
+	topo_work = 0;
 	t.map = map;
 	t.min_level = NO_HEAD;
 	if ((err = rg_bitset_init(&todo, n)) || (err = rg_bitset_init(&t.queued, n)))
@@ -554,6 +569,7 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		size_t c = t.cur[i], need;
 		bool removed;
 
+		topo_work++;
 		/* c's low[] and its children's and dependents' must be up to date */
 		if ((err = settle(&t, level_of(&t, c))))
 			goto out;

@@ -152,6 +152,218 @@ static int reference_toposort(struct rg_idx_list *out, const struct rg_revmap *m
 	return left ? RG_EINVALID : 0;
 }
 
+/*
+ * Adversarial shapes for the work test: a builder that numbers revisions in
+ * creation order (ids "s<number>"), then loads them in creation order,
+ * reversed, or shuffled.
+ */
+struct shape {
+	struct rg_revision **revs;
+	size_t n, alloc;
+};
+
+static size_t shape_add(struct shape *g, const size_t *down, size_t n_down, const size_t *deps,
+			size_t n_deps)
+{
+	struct rg_revision *r = rg_revision_new();
+	char id[24];
+	size_t j;
+
+	if (g->n == g->alloc) {
+		g->alloc = g->alloc ? 2 * g->alloc : 64;
+		g->revs = realloc(g->revs, g->alloc * sizeof(*g->revs));
+	}
+	snprintf(id, sizeof(id), "s%07zx", g->n);
+	r->id = rg_strdup(id);
+	for (j = 0; j < n_down; j++) {
+		snprintf(id, sizeof(id), "s%07zx", down[j]);
+		rg_strlist_push(&r->down, id);
+	}
+	for (j = 0; j < n_deps; j++) {
+		snprintf(id, sizeof(id), "s%07zx", deps[j]);
+		rg_strlist_push(&r->deps, id);
+	}
+	r->has_deps = n_deps > 0;
+	r->doc = rg_strdup("");
+	r->path = rg_strdup(r->id);
+	g->revs[g->n] = r;
+	return g->n++;
+}
+
+/* A node with one parent (or none: SIZE_MAX). */
+static size_t shape_child(struct shape *g, size_t parent)
+{
+	return parent == SIZE_MAX ? shape_add(g, NULL, 0, NULL, 0) : shape_add(g, &parent, 1, NULL, 0);
+}
+
+/* A line of m nodes above `below`; returns its top. */
+static size_t shape_line(struct shape *g, size_t below, size_t m)
+{
+	while (m--)
+		below = shape_child(g, below);
+	return below;
+}
+
+enum shape_kind {
+	SHAPE_FANOUT,		/* k lanes of length m under one branchpoint, never merged */
+	SHAPE_LANES_MERGE,	/* k lanes of length m, one k-parent merge at the top */
+	SHAPE_MERGE_CHAIN,	/* the same lanes merged one by one: a ladder of merges */
+	SHAPE_MERGE_CHAIN_REV,	/* merged one by one, the last lane first */
+	SHAPE_COMB,		/* a trunk of k nodes, a tooth of m nodes on each */
+	SHAPE_COMB_MERGED,	/* a comb whose teeth merge back into the trunk, two teeth up */
+	SHAPE_LADDER,		/* two lines of k * m / 2, each rung a merge */
+	SHAPE_CROSS_DEPS,	/* k merged lanes, each node depending on the next lane's */
+	SHAPE_STAIRS,		/* lane j forks from lane j - 1 and merges into the trunk top */
+	N_SHAPES
+};
+
+static const char *const shape_names[] = {
+	"fanout", "lanes-merge", "merge-chain", "merge-chain-rev", "comb", "comb-merged",
+	"ladder", "cross-deps", "stairs",
+};
+
+static struct rg_revmap *shape_map(enum shape_kind kind, size_t k, size_t m, int order)
+{
+	struct shape g = { 0 };
+	struct rg_revmap *map = NULL;
+	size_t *tops = calloc(k + 2, sizeof(size_t)), *prev = calloc(k + 2, sizeof(size_t));
+	size_t base, top, i, j, x, pair[2];
+
+	base = shape_line(&g, SIZE_MAX, m);
+	switch (kind) {
+	case SHAPE_FANOUT:
+	case SHAPE_LANES_MERGE:
+	case SHAPE_MERGE_CHAIN:
+	case SHAPE_MERGE_CHAIN_REV:
+		for (j = 0; j < k; j++)
+			tops[j] = shape_line(&g, base, m);
+		if (kind == SHAPE_LANES_MERGE)
+			shape_add(&g, tops, k, NULL, 0);
+		if (kind == SHAPE_MERGE_CHAIN || kind == SHAPE_MERGE_CHAIN_REV) {
+			top = tops[kind == SHAPE_MERGE_CHAIN ? 0 : k - 1];
+			for (j = 1; j < k; j++) {
+				pair[0] = top;
+				pair[1] = tops[kind == SHAPE_MERGE_CHAIN ? j : k - 1 - j];
+				top = shape_add(&g, pair, 2, NULL, 0);
+			}
+		}
+		break;
+	case SHAPE_COMB:
+	case SHAPE_COMB_MERGED:
+		top = base;
+		for (j = 0; j < k; j++) {
+			top = shape_child(&g, top);
+			tops[j] = shape_line(&g, top, m);
+			if (kind == SHAPE_COMB_MERGED && j >= 2) {
+				pair[0] = top;
+				pair[1] = tops[j - 2];
+				top = shape_add(&g, pair, 2, NULL, 0);
+			}
+		}
+		break;
+	case SHAPE_LADDER:
+		pair[0] = base;
+		pair[1] = shape_child(&g, base);
+		for (i = 0; i < k * m / 2; i++) {
+			x = shape_add(&g, pair, 2, NULL, 0);
+			pair[1] = shape_child(&g, pair[1]);
+			pair[0] = x;
+		}
+		break;
+	case SHAPE_CROSS_DEPS:
+		for (j = 0; j < k; j++)
+			prev[j] = base;
+		for (i = 0; i < m; i++)
+			for (j = 0; j < k; j++) {
+				size_t dep = prev[(j + 1) % k];
+
+				prev[j] = i && j + 1 < k ? shape_add(&g, &prev[j], 1, &dep, 1)
+							  : shape_child(&g, prev[j]);
+			}
+		shape_add(&g, prev, k, NULL, 0);
+		break;
+	case SHAPE_STAIRS:
+		x = base;
+		for (j = 0; j < k; j++) {
+			x = shape_line(&g, x, 1);
+			tops[j] = shape_line(&g, x, m);
+		}
+		shape_add(&g, tops, k, NULL, 0);
+		break;
+	default:
+		break;
+	}
+	if (order == 1)
+		for (i = 0; i < g.n / 2; i++) {
+			struct rg_revision *tmp = g.revs[i];
+
+			g.revs[i] = g.revs[g.n - 1 - i];
+			g.revs[g.n - 1 - i] = tmp;
+		}
+	if (order == 2)
+		for (i = g.n; i > 1; i--) {
+			struct rg_revision *tmp;
+
+			j = rnd(i);
+			tmp = g.revs[i - 1];
+			g.revs[i - 1] = g.revs[j];
+			g.revs[j] = tmp;
+		}
+	if (rg_revmap_build(&map, g.revs, g.n))
+		map = NULL;
+	free(g.revs);
+	free(tops);
+	free(prev);
+	return map;
+}
+
+/* The work of sorting all of `map` from its real heads (history). */
+static size_t history_work(const struct rg_revmap *map, struct rg_idx_list *got)
+{
+	struct rg_idx_list heads = { 0 };
+	struct rg_bitset todo = { 0 };
+	size_t i, n = rg_revmap_count(map);
+
+	rg_revmap_real_heads(&heads, map);
+	rg_bitset_init(&todo, n);
+	for (i = 0; i < n; i++)
+		rg_bitset_set(&todo, i);
+	assert_int_equal(rg_walk_toposort(got, map, &todo, heads.items, heads.n), 0);
+	assert_int_equal(got->n, n);
+	rg_bitset_release(&todo);
+	rg_idx_list_release(&heads);
+	return rg_walk_toposort_work();
+}
+
+static void test_toposort_explore(void **state)
+{
+	static const size_t sizes[][2] = { { 64, 64 }, { 128, 64 }, { 64, 128 }, { 256, 4 }, { 512, 4 },
+					   { 4, 4096 }, { 4, 8192 }, { 1024, 1 }, { 2048, 1 } };
+	int kind, order;
+	size_t s;
+
+	(void)state;
+	if (!getenv("RG_WALK_EXPLORE"))
+		return;
+	for (kind = 0; kind < N_SHAPES; kind++)
+		for (order = 0; order < 3; order++)
+			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+				struct rg_revmap *map;
+				struct rg_idx_list got = { 0 };
+				size_t w;
+
+				rng_state = 7;
+				map = shape_map(kind, sizes[s][0], sizes[s][1], order);
+				assert_non_null(map);
+				w = history_work(map, &got);
+				printf("%-16s order %d k %5zu m %5zu n %7zu work %9zu per node %.2f\n",
+				       shape_names[kind], order, sizes[s][0], sizes[s][1],
+				       rg_revmap_count(map), w, (double)w / rg_revmap_count(map));
+				rg_idx_list_release(&got);
+				rg_revmap_free(map);
+			}
+}
+
 /* Some node sets history, upgrade and downgrade sort, and arbitrary ones. */
 static void random_case(const struct rg_revmap *map, struct rg_bitset *todo, size_t *heads,
 			size_t *n_heads, int shape)
@@ -301,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_toposort_sample),
 		cmocka_unit_test(test_toposort_matches_alembic),
 		cmocka_unit_test(test_toposort_survives_allocation_failures),
+		cmocka_unit_test(test_toposort_explore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
