@@ -2,8 +2,8 @@
  * Walks over the revision map (walk.h).  Ancestor tests are pruned by each
  * node's level (its longest distance from a root), so a test only visits
  * nodes between the two revisions; the topological sort keeps, per node, the
- * first pending head that reaches it, updated as heads move down, instead of
- * recomputing ancestor sets.
+ * first pending head that reaches it, updated lazily as heads move down,
+ * instead of recomputing ancestor sets.
  */
 #include "walk.h"
 
@@ -207,6 +207,25 @@ int rg_cmp_index(const void *a, const void *b)
  * grow; each change is pushed down, highest level first, through the nodes
  * whose value actually changes, and no further, and no earlier than the walk
  * needs it.
+ *
+ * The pending heads are a linked list by sequence number, so the walk's
+ * position is a sequence number and removing a head costs nothing.  A node
+ * with many children and dependents (a wide fan-out) keeps them in a heap
+ * instead of scanning them at each visit.  low[] holds labels: when a head
+ * goes whose one parent is the very next pending head, its label is linked
+ * to that head's (union-find), which relabels its whole region at once.
+ *
+ * Work (rg_walk_toposort_work(), tests/unit/walk.c) is near-linear on
+ * fan-outs, k-way and chained late merges, combs, two-line ladders of merges
+ * or dependencies and cross-lane dependencies, in any load order.  Known to
+ * stay quadratic: ladders whose rungs join three lines (a = merge(a, b, c)
+ * at every step, b and c plain lines), and two-line ladders whose second line
+ * is itself a ladder, in load orders that interleave the lines' pending
+ * heads.  There a line holds many pending heads whose sequence numbers
+ * alternate with the other line's, so the label link does not apply, and
+ * each head that goes relabels the rest of its line: O(length^2).  A fix
+ * would need, per label, the smallest other label met at its region's
+ * border (to know when linking is safe), or path-minimum trees.
  *
  * Inside, nodes are numbered by rank: in order of level (then load order),
  * so that a node's neighbours have nearby numbers and the updates, which
