@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "helpers.h"
@@ -541,14 +542,19 @@ static void test_toposort_explore(void **state)
 		size_t m0 = strtoul(getenv("RG_WALK_M"), NULL, 10);
 		struct rg_revmap *map;
 		struct rg_idx_list got = { 0 };
+		struct timespec t0, t1;
 
 		kind = atoi(getenv("RG_WALK_KIND"));
 		order = atoi(getenv("RG_WALK_ORDER"));
 		rng_state = 7;
 		map = shape_map(kind, k0, m0, order);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		s = history_work(map, &got);
-		printf("%s order %d k %zu m %zu n %zu work %zu per node %.2f\n", shape_names[kind],
-		       order, k0, m0, rg_revmap_count(map), s, (double)s / rg_revmap_count(map));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("%s order %d k %zu m %zu n %zu work %zu per node %.2f, %.3f s\n",
+		       shape_names[kind], order, k0, m0, rg_revmap_count(map), s,
+		       (double)s / rg_revmap_count(map),
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		rg_idx_list_release(&got);
 		rg_revmap_free(map);
 		return;
