@@ -282,11 +282,8 @@ static size_t level_of(const struct topo *t, size_t x)
 	return t->level[x];
 }
 
-/* The sequence number that label `s` now stands for (NO_HEAD for none). */
-static size_t find_label(struct topo *t, size_t s)
+static size_t find_linked_label(struct topo *t, size_t s)
 {
-	if (s == NO_HEAD)
-		return s;
 	while (t->label[s] != s) {
 		t->label[s] = t->label[t->label[s]];
 		s = t->label[s];
@@ -295,9 +292,20 @@ static size_t find_label(struct topo *t, size_t s)
 	return s;
 }
 
-static size_t low_of(struct topo *t, size_t x)
+/* The sequence number that label `s` now stands for (NO_HEAD for none). */
+static inline size_t find_label(struct topo *t, size_t s)
 {
-	return t->low[x] = find_label(t, t->low[x]);
+	return s == NO_HEAD || t->label[s] == s ? s : find_linked_label(t, s);
+}
+
+/* low[x], its label resolved (and stored back, so the next look is quick). */
+static inline size_t low_of(struct topo *t, size_t x)
+{
+	size_t s = t->low[x];
+
+	if (s == NO_HEAD || t->label[s] == s)
+		return s;
+	return t->low[x] = find_linked_label(t, s);
 }
 
 static int fan_push(struct fan *f, size_t key, size_t child)
@@ -376,29 +384,17 @@ static size_t queue_pop(struct topo *t)
 }
 
 /*
- * *out: the smallest low[] over the children and dependents of x.  A node
- * with many keeps them in a heap whose keys are lower bounds (a label may
- * have been merged into a later one since): the top is checked and pushed
- * back with its current value until it is right.  Gone children (NO_HEAD)
- * never come back, so they leave the heap for good.
+ * low_above() for a node with many children and dependents: they are kept
+ * in a heap whose keys are lower bounds (a label may have been linked to a
+ * later one since): the top is checked and pushed back with its current
+ * value until it is right.  Gone children (NO_HEAD) never come back, so they
+ * leave the heap for good.
  */
-static int low_above(size_t *out, struct topo *t, size_t x)
+static int low_above_fan(size_t *out, struct topo *t, size_t x)
 {
-	size_t i, best = NO_HEAD, deg = t->up_start[x + 1] - t->up_start[x];
 	struct fan *f = &t->fan[x];
+	size_t i;
 
-	topo_work++;
-	if (deg <= FAN_MIN) {
-		topo_work += deg;
-		for (i = t->up_start[x]; i < t->up_start[x + 1]; i++) {
-			size_t v = low_of(t, t->up[i]);
-
-			if (v < best)
-				best = v;
-		}
-		*out = best;
-		return 0;
-	}
 	if (!f->built) {
 		f->built = true;
 		for (i = t->up_start[x]; i < t->up_start[x + 1]; i++) {
@@ -420,6 +416,25 @@ static int low_above(size_t *out, struct topo *t, size_t x)
 			return RG_ENOMEM;
 	}
 	*out = f->n ? f->e[0].key : NO_HEAD;
+	return 0;
+}
+
+/* *out: the smallest low[] over the children and dependents of x. */
+static inline int low_above(size_t *out, struct topo *t, size_t x)
+{
+	size_t i, best = NO_HEAD, deg = t->up_start[x + 1] - t->up_start[x];
+
+	topo_work++;
+	if (deg > FAN_MIN)
+		return low_above_fan(out, t, x);
+	topo_work += deg;
+	for (i = t->up_start[x]; i < t->up_start[x + 1]; i++) {
+		size_t v = low_of(t, t->up[i]);
+
+		if (v < best)
+			best = v;
+	}
+	*out = best;
 	return 0;
 }
 
