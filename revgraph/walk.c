@@ -221,11 +221,15 @@ int rg_cmp_index(const void *a, const void *b)
  * stay quadratic: ladders whose rungs join three lines (a = merge(a, b, c)
  * at every step, b and c plain lines), and two-line ladders whose second line
  * is itself a ladder, in load orders that interleave the lines' pending
- * heads.  There a line holds many pending heads whose sequence numbers
- * alternate with the other line's, so the label link does not apply, and
- * each head that goes relabels the rest of its line: O(length^2).  A fix
- * would need, per label, the smallest other label met at its region's
- * border (to know when linking is safe), or path-minimum trees.
+ * heads; and some ranges of lanes that depend on each other at every step
+ * (4 lanes of 10000, each revision depending on the next lane's, loaded in
+ * reverse, one range of 26k revisions: 44M units, 1700 per revision).
+ * There a line holds many pending heads whose sequence numbers alternate
+ * with another line's, so the label link does not apply, and each head that
+ * goes relabels the rest of its line: O(length^2).  A fix would need, per
+ * label, the smallest other label met at its region's border (to know when
+ * linking is safe), or path-minimum trees.  The bench graph
+ * (bench/gengraph.py) and the random lanes of the tests stay near-linear.
  *
  * Inside, nodes are numbered by rank: in order of level (then load order),
  * so that a node's neighbours have nearby numbers and the updates, which

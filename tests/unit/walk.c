@@ -419,6 +419,9 @@ static size_t history_work(const struct rg_revmap *map, struct rg_idx_list *got)
  * Shapes whose work still grows faster than linearly (walk.c says why):
  * ladders whose rungs join three lines, or two lines of which one is itself a
  * ladder, when the load order interleaves the pending heads of the lines.
+ * (Some ranges of cross-deps too, not full histories:
+ * RG_WALK_EXPLORE=k4 RG_WALK_M=10000 RG_WALK_KIND=7 RG_WALK_ORDER=1
+ * RG_WALK_CASE=2 RG_WALK_SEED=7 test_walk.)
  */
 static bool known_superlinear(int kind)
 {
@@ -527,6 +530,13 @@ static void test_toposort_shapes_match_alembic(void **state)
 				}
 }
 
+/*
+ * Not a test: with RG_WALK_EXPLORE=1, print the work on every shape at
+ * doubling sizes; with RG_WALK_EXPLORE=k<lanes>, RG_WALK_M=<length>,
+ * RG_WALK_KIND=<shape number>, RG_WALK_ORDER=<0-2> and optionally
+ * RG_WALK_CASE=<random_case() shape> and RG_WALK_SEED, the work and time of
+ * one sort.
+ */
 static void test_toposort_explore(void **state)
 {
 	static const size_t sizes[][2] = { { 64, 64 }, { 128, 64 }, { 64, 128 }, { 256, 4 }, { 512, 4 },
@@ -549,10 +559,23 @@ static void test_toposort_explore(void **state)
 		rng_state = 7;
 		map = shape_map(kind, k0, m0, order);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		s = history_work(map, &got);
+		if (getenv("RG_WALK_CASE")) {	/* a node set of random_case() instead */
+			size_t heads[8], n_heads;
+			struct rg_bitset todo = { 0 };
+
+			rg_bitset_init(&todo, rg_revmap_count(map));
+			if (getenv("RG_WALK_SEED"))
+				rng_state = strtoull(getenv("RG_WALK_SEED"), NULL, 10);
+			random_case(map, &todo, heads, &n_heads, atoi(getenv("RG_WALK_CASE")));
+			rg_walk_toposort(&got, map, &todo, heads, n_heads);
+			s = rg_walk_toposort_work();
+			rg_bitset_release(&todo);
+		} else {
+			s = history_work(map, &got);
+		}
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("%s order %d k %zu m %zu n %zu work %zu per node %.2f, %.3f s\n",
-		       shape_names[kind], order, k0, m0, rg_revmap_count(map), s,
+		printf("%s order %d k %zu m %zu n %zu sorted %zu work %zu per node %.2f, %.3f s\n",
+		       shape_names[kind], order, k0, m0, rg_revmap_count(map), got.n, s,
 		       (double)s / rg_revmap_count(map),
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		rg_idx_list_release(&got);
@@ -732,5 +755,11 @@ int main(void)
 		cmocka_unit_test(test_toposort_explore),
 	};
 
+	const struct CMUnitTest explore[] = {
+		cmocka_unit_test(test_toposort_explore),
+	};
+
+	if (getenv("RG_WALK_EXPLORE"))
+		return cmocka_run_group_tests(explore, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
