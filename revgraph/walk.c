@@ -2,8 +2,8 @@
  * Walks over the revision map (walk.h).  Ancestor tests are pruned by each
  * node's level (its longest distance from a root), so a test only visits
  * nodes between the two revisions; the topological sort keeps, per node, the
- * first pending head that reaches it, updated as heads move down, instead of
- * recomputing ancestor sets.
+ * first pending head that reaches it, updated lazily as heads move down,
+ * instead of recomputing ancestor sets.
  */
 #include "walk.h"
 
@@ -208,11 +208,42 @@ int rg_cmp_index(const void *a, const void *b)
  * whose value actually changes, and no further, and no earlier than the walk
  * needs it.
  *
+ * The pending heads are a linked list by sequence number, so the walk's
+ * position is a sequence number and removing a head costs nothing.  A node
+ * with many children and dependents (a wide fan-out) keeps them in a heap
+ * instead of scanning them at each visit.  low[] holds labels: when a head
+ * goes whose one parent is the very next pending head, its label is linked
+ * to that head's (union-find), which relabels its whole region at once.
+ *
+ * Work (rg_walk_toposort_work(), tests/unit/walk.c) is near-linear on
+ * fan-outs, k-way and chained late merges, combs, two-line ladders of merges
+ * or dependencies and cross-lane dependencies, in any load order.  Known to
+ * stay quadratic: ladders whose rungs join three lines (a = merge(a, b, c)
+ * at every step, b and c plain lines), and two-line ladders whose second line
+ * is itself a ladder, in load orders that interleave the lines' pending
+ * heads; and some ranges of lanes that depend on each other at every step
+ * (4 lanes of 10000, each revision depending on the next lane's, loaded in
+ * reverse, one range of 26k revisions: 44M units, 1700 per revision).
+ * There a line holds many pending heads whose sequence numbers alternate
+ * with another line's, so the label link does not apply, and each head that
+ * goes relabels the rest of its line: O(length^2).  A fix would need, per
+ * label, the smallest other label met at its region's border (to know when
+ * linking is safe), or path-minimum trees.  The bench graph
+ * (bench/gengraph.py) and the random lanes of the tests stay near-linear.
+ *
  * Inside, nodes are numbered by rank: in order of level (then load order),
  * so that a node's neighbours have nearby numbers and the updates, which
  * wander through the whole graph, stay within a few cache lines.
  */
 #define NO_HEAD SIZE_MAX
+
+/* Work done by the last rg_walk_toposort() on this thread (walk.h). */
+static _Thread_local size_t topo_work;
+
+size_t rg_walk_toposort_work(void)
+{
+	return topo_work;
+}
 
 struct topo {
 	const struct rg_revmap *map;
@@ -222,20 +253,99 @@ struct topo {
 	size_t *up_start, *up;		/* children and dependents of x: up[up_start[x]..up_start[x + 1]) */
 	size_t *par_start, *par;	/* its down revisions and dependencies, likewise */
 	size_t *step_start, *step;	/* its down revisions, then normalised dependencies */
-	size_t *low;		/* smallest sequence number of a pending head reaching the node */
+	size_t *low;		/* a label of the smallest pending sequence number reaching the node */
 	size_t *own;		/* the sequence number of the pending head at the node, or NO_HEAD */
-	size_t *cur;		/* the pending heads (ranks), in list order */
-	size_t *seq;		/* their sequence numbers, increasing */
-	size_t n_cur, alloc_cur, alloc_seq, next_seq;
+	/* by sequence number: */
+	size_t *head_at;	/* the pending head's node (rank), NO_HEAD once it is gone */
+	size_t *prev, *next;	/* the pending heads in list order: a doubly linked list */
+	size_t *label;		/* union-find over labels: a gone head's label -> a later head's */
+	size_t next_seq, first, last;
+	struct fan *fan;	/* by rank: children by low[], for nodes with many of them */
 	size_t min_level;	/* nodes at or below it are never a child of a todo node */
 	struct rg_bitset queued;
 	size_t *heap;		/* nodes whose low[] may have grown; max-heap by rank */
 	size_t n_heap, alloc_heap;
 };
 
+/* A min-heap of (low[] when pushed, child) for one node with many children. */
+struct fan_entry {
+	size_t key, child;
+};
+
+struct fan {
+	struct fan_entry *e;
+	size_t n, alloc;
+	bool built;
+};
+
+/* Nodes with more children and dependents than this keep them in a heap. */
+#define FAN_MIN 8
+
 static size_t level_of(const struct topo *t, size_t x)
 {
 	return t->level[x];
+}
+
+static size_t find_linked_label(struct topo *t, size_t s)
+{
+	while (t->label[s] != s) {
+		t->label[s] = t->label[t->label[s]];
+		s = t->label[s];
+		topo_work++;
+	}
+	return s;
+}
+
+/* The sequence number that label `s` now stands for (NO_HEAD for none). */
+static inline size_t find_label(struct topo *t, size_t s)
+{
+	return s == NO_HEAD || t->label[s] == s ? s : find_linked_label(t, s);
+}
+
+/* low[x], its label resolved (and stored back, so the next look is quick). */
+static inline size_t low_of(struct topo *t, size_t x)
+{
+	size_t s = t->low[x];
+
+	if (s == NO_HEAD || t->label[s] == s)
+		return s;
+	return t->low[x] = find_linked_label(t, s);
+}
+
+static int fan_push(struct fan *f, size_t key, size_t child)
+{
+	size_t i;
+
+	if (RG_GROW(f->e, f->n + 1, f->alloc))
+		return RG_ENOMEM;
+	topo_work++;
+	for (i = f->n++; i && f->e[(i - 1) / 2].key > key; i = (i - 1) / 2)
+		f->e[i] = f->e[(i - 1) / 2];
+	f->e[i].key = key;
+	f->e[i].child = child;
+	return 0;
+}
+
+static void fan_pop(struct fan *f)
+{
+	struct fan_entry last = f->e[--f->n];
+	size_t i = 0;
+
+	topo_work++;
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= f->n)
+			break;
+		if (c + 1 < f->n && f->e[c + 1].key < f->e[c].key)
+			c++;
+		if (last.key <= f->e[c].key)
+			break;
+		f->e[i] = f->e[c];
+		i = c;
+	}
+	if (f->n)
+		f->e[i] = last;
 }
 
 /* Children come before parents in the heap: they have higher levels, so higher ranks. */
@@ -248,6 +358,7 @@ static int queue_push(struct topo *t, size_t x)
 	if (RG_GROW(t->heap, t->n_heap + 1, t->alloc_heap))
 		return RG_ENOMEM;
 	rg_bitset_set(&t->queued, x);
+	topo_work++;
 	for (i = t->n_heap++; i && t->heap[(i - 1) / 2] < x; i = (i - 1) / 2)
 		t->heap[i] = t->heap[(i - 1) / 2];
 	t->heap[i] = x;
@@ -276,27 +387,77 @@ static size_t queue_pop(struct topo *t)
 	return top;
 }
 
-/* The smallest low[] over the children and dependents of x. */
-static size_t low_above(const struct topo *t, size_t x)
+/*
+ * low_above() for a node with many children and dependents: they are kept
+ * in a heap whose keys are lower bounds (a label may have been linked to a
+ * later one since): the top is checked and pushed back with its current
+ * value until it is right.  Gone children (NO_HEAD) never come back, so they
+ * leave the heap for good.
+ */
+static int low_above_fan(size_t *out, struct topo *t, size_t x)
 {
-	size_t i, best = NO_HEAD;
+	struct fan *f = &t->fan[x];
+	size_t i;
 
-	for (i = t->up_start[x]; i < t->up_start[x + 1]; i++)
-		if (t->low[t->up[i]] < best)
-			best = t->low[t->up[i]];
-	return best;
+	if (!f->built) {
+		f->built = true;
+		for (i = t->up_start[x]; i < t->up_start[x + 1]; i++) {
+			size_t v = low_of(t, t->up[i]);
+
+			if (v != NO_HEAD && fan_push(f, v, t->up[i]))
+				return RG_ENOMEM;
+		}
+	}
+	while (f->n) {
+		struct fan_entry top = f->e[0];
+		size_t v = low_of(t, top.child);
+
+		if (v == top.key)
+			break;
+		fan_pop(f);
+		/* values only grow: the child moves down the heap, or out for good */
+		if (v != NO_HEAD && fan_push(f, v, top.child))
+			return RG_ENOMEM;
+	}
+	*out = f->n ? f->e[0].key : NO_HEAD;
+	return 0;
 }
 
-/* low[x] was `old` and has grown: its parents and dependencies may follow. */
+/* *out: the smallest low[] over the children and dependents of x. */
+static inline int low_above(size_t *out, struct topo *t, size_t x)
+{
+	size_t i, best = NO_HEAD, deg = t->up_start[x + 1] - t->up_start[x];
+
+	topo_work++;
+	if (deg > FAN_MIN)
+		return low_above_fan(out, t, x);
+	topo_work += deg;
+	for (i = t->up_start[x]; i < t->up_start[x + 1]; i++) {
+		size_t v = low_of(t, t->up[i]);
+
+		if (v < best)
+			best = v;
+	}
+	*out = best;
+	return 0;
+}
+
+/*
+ * low[x] was `old` and has grown: its parents and dependencies may follow
+ * (a heap of children finds out when it looks at x again).
+ */
 static int queue_parents(struct topo *t, size_t x, size_t old)
 {
 	size_t i;
 
+	topo_work += t->par_start[x + 1] - t->par_start[x];
 	for (i = t->par_start[x]; i < t->par_start[x + 1]; i++) {
 		size_t p = t->par[i];
 
 		/* below min_level nothing is tracked; a smaller low[] comes from elsewhere */
-		if (level_of(t, p) > t->min_level && t->low[p] == old && queue_push(t, p))
+		if (level_of(t, p) <= t->min_level)
+			continue;
+		if (low_of(t, p) == old && queue_push(t, p))
 			return RG_ENOMEM;
 	}
 	return 0;
@@ -389,8 +550,10 @@ static int copy_graph(struct topo *t, size_t n)
 static int settle(struct topo *t, size_t from)
 {
 	while (t->n_heap && level_of(t, t->heap[0]) >= from) {
-		size_t x = queue_pop(t), v = low_above(t, x), old = t->low[x];
+		size_t x = queue_pop(t), v, old = low_of(t, x);
 
+		if (low_above(&v, t, x))
+			return RG_ENOMEM;
 		if (t->own[x] < v)
 			v = t->own[x];
 		if (v == old)
@@ -412,12 +575,12 @@ static int mark_initial(struct topo *t)
 	size_t s, i;
 	int err = 0;
 
-	for (s = 0; s < t->n_cur; s++) {
-		size_t h = t->cur[s];
+	for (s = t->first; s != NO_HEAD; s = t->next[s]) {
+		size_t h = t->head_at[s];
 
 		if (level_of(t, h) <= t->min_level || t->low[h] != NO_HEAD)
 			continue;
-		t->low[h] = t->seq[s];
+		t->low[h] = s;
 		stack.n = 0;
 		if ((err = rg_idx_list_push(&stack, h)))
 			goto out;
@@ -425,12 +588,13 @@ static int mark_initial(struct topo *t)
 			size_t y = stack.items[--stack.n];
 
 			/* down + deps reach what down + normalised deps reach */
+			topo_work += t->par_start[y + 1] - t->par_start[y];
 			for (i = t->par_start[y]; i < t->par_start[y + 1]; i++) {
 				size_t x = t->par[i];
 
 				if (level_of(t, x) <= t->min_level || t->low[x] != NO_HEAD)
 					continue;
-				t->low[x] = t->seq[s];
+				t->low[x] = s;
 				if ((err = rg_idx_list_push(&stack, x)))
 					goto out;
 			}
@@ -441,67 +605,79 @@ out:
 	return err;
 }
 
-static int append_head(struct topo *t, size_t x)
+/* Put x at the end of the list of pending heads, with the next sequence number. */
+static void append_head(struct topo *t, size_t x)
 {
-	if (RG_GROW(t->cur, t->n_cur + 1, t->alloc_cur) || RG_GROW(t->seq, t->n_cur + 1, t->alloc_seq))
-		return RG_ENOMEM;
-	t->cur[t->n_cur] = x;
-	t->seq[t->n_cur++] = t->next_seq;
-	t->own[x] = t->next_seq++;
-	return 0;
-}
+	size_t s = t->next_seq;
 
-/* The list position of the pending head with sequence number `s`. */
-static size_t position_of(const struct topo *t, size_t s)
-{
-	size_t lo = 0, hi = t->n_cur;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->seq[mid] < s)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	/* every node is pending once at most: the arrays are sized for that */
+	t->head_at[s] = x;
+	t->label[s] = s;
+	t->prev[s] = t->last;
+	t->next[s] = NO_HEAD;
+	if (t->last == NO_HEAD)
+		t->first = s;
+	else
+		t->next[t->last] = s;
+	t->last = s;
+	t->own[x] = s;
+	t->next_seq++;
 }
 
 /*
- * Emit c, the head at position i that no other head needs, and put its
- * parents, then its normalised dependencies, that are still to do and not
+ * Emit c, the head with sequence number *cs that no other head needs, and put
+ * its parents, then its normalised dependencies, that are still to do and not
  * pending already in its place (the first) and at the end (the others).
- * *removed tells whether position i went away.
+ * When none is, the head goes and *cs becomes the one before it in the list
+ * (or the new first one), as Alembic's index does.
  */
-static int step_down(struct topo *t, const struct rg_bitset *todo, size_t i, bool *removed)
+static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 {
-	size_t c = t->cur[i], s = t->seq[i], old, j, n_new = 0;
-	int err;
+	size_t s = *cs, c = t->head_at[s], old, j, n_new = 0;
 
 	t->own[c] = NO_HEAD;
+	topo_work += t->step_start[c + 1] - t->step_start[c];
 	for (j = t->step_start[c]; j < t->step_start[c + 1]; j++) {
 		size_t d = t->step[j];
 
 		if (!rg_bitset_has(todo, d) || t->own[d] != NO_HEAD)
 			continue;
 		if (!n_new++) {
-			t->cur[i] = d;
+			t->head_at[s] = d;
 			t->own[d] = s;
-		} else if ((err = append_head(t, d))) {
-			return err;
+		} else {
+			append_head(t, d);
 		}
 	}
-	*removed = !n_new;
-	if (!n_new) {
-		memmove(t->cur + i, t->cur + i + 1, (t->n_cur - i - 1) * sizeof(size_t));
-		memmove(t->seq + i, t->seq + i + 1, (t->n_cur - i - 1) * sizeof(size_t));
-		t->n_cur--;
-	}
-	/* nothing reaches c any more; whatever reached only through it follows */
-	old = t->low[c];
+	old = low_of(t, c);
+	t->low[c] = NO_HEAD;
+	if (n_new)
+		return old == NO_HEAD ? 0 : queue_parents(t, c, old);
+	t->head_at[s] = NO_HEAD;
+	if (t->prev[s] == NO_HEAD)
+		t->first = t->next[s];
+	else
+		t->next[t->prev[s]] = t->next[s];
+	if (t->next[s] == NO_HEAD)
+		t->last = t->prev[s];
+	else
+		t->prev[t->next[s]] = t->prev[s];
+	*cs = t->prev[s] != NO_HEAD ? t->prev[s] : t->first;
 	if (old == NO_HEAD)
 		return 0;
-	t->low[c] = NO_HEAD;
+	/*
+	 * What c reached, it reached through its one parent p, pending as the
+	 * very next head in the list: everything whose smallest reaching head was
+	 * c now has p, and no head in between could come first.  Relabelling all
+	 * of it is one union-find link; this is what keeps a long line of pending
+	 * heads (a ladder of merges) from being relabelled once per head.
+	 */
+	if (old == s && t->par_start[c + 1] - t->par_start[c] == 1 &&
+	    t->own[t->par[t->par_start[c]]] != NO_HEAD &&
+	    t->own[t->par[t->par_start[c]]] == t->next[s]) {
+		t->label[s] = t->next[s];
+		return 0;
+	}
 	return queue_parents(t, c, old);
 }
 
@@ -510,10 +686,11 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 {
 	struct topo t = { 0 };
 	struct rg_bitset todo = { 0 };	/* by rank */
-	size_t *start = NULL, n_start = 0, i, left = 0, n = rg_revmap_count(map);
+	size_t *start = NULL, n_start = 0, i, cs, left = 0, n = rg_revmap_count(map);
 	int err = 0;
 
 	out->n = 0;
+	topo_work = 0;
 	t.map = map;
 	t.min_level = NO_HEAD;
 	if ((err = rg_bitset_init(&todo, n)) || (err = rg_bitset_init(&t.queued, n)))
@@ -522,8 +699,15 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		goto out;
 	t.low = rg_malloc((n ? n : 1) * sizeof(size_t));
 	t.own = rg_malloc((n ? n : 1) * sizeof(size_t));
+	t.fan = rg_calloc(n ? n : 1, sizeof(struct fan));
 	start = rg_malloc((n_heads ? n_heads : 1) * sizeof(size_t));
-	if (!t.low || !t.own || !start) {
+	/* sequence numbers: the first heads, then each todo node once at most */
+	t.head_at = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.prev = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.next = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.label = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.first = t.last = NO_HEAD;
+	if (!t.low || !t.own || !t.fan || !start || !t.head_at || !t.prev || !t.next || !t.label) {
 		err = RG_ENOMEM;
 		goto out;
 	}
@@ -544,23 +728,21 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		}
 	qsort(start, n_start, sizeof(size_t), rg_cmp_index);
 	for (i = 0; i < n_start; i++)
-		if ((err = append_head(&t, t.rank[start[i]])))
-			goto out;
+		append_head(&t, t.rank[start[i]]);
 	if ((err = mark_initial(&t)))
 		goto out;
 
-	i = 0;
-	while (t.n_cur) {
-		size_t c = t.cur[i], need;
-		bool removed;
+	cs = t.first;
+	while (cs != NO_HEAD) {
+		size_t c = t.head_at[cs], need;
 
+		topo_work++;
 		/* c's low[] and its children's and dependents' must be up to date */
-		if ((err = settle(&t, level_of(&t, c))))
+		if ((err = settle(&t, level_of(&t, c))) || (err = low_above(&need, &t, c)))
 			goto out;
-		need = low_above(&t, c);
 		if (need != NO_HEAD) {
-			/* a head above still needs c: walk that one first */
-			i = position_of(&t, need);
+			/* a head above still needs c: walk the first such one first */
+			cs = need;
 			continue;
 		}
 		if (rg_bitset_has(&todo, c)) {
@@ -569,10 +751,8 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 			rg_bitset_clear(&todo, c);
 			left--;
 		}
-		if ((err = step_down(&t, &todo, i, &removed)))
+		if ((err = step_down(&t, &todo, &cs)))
 			goto out;
-		if (removed)
-			i = i ? i - 1 : 0;
 	}
 	if (left)
 		err = rg_error_set(RG_EINVALID, "%zu revisions are not reachable from the requested heads",
@@ -589,8 +769,14 @@ out:
 	free(t.step);
 	free(t.low);
 	free(t.own);
-	free(t.cur);
-	free(t.seq);
+	if (t.fan)
+		for (i = 0; i < n; i++)
+			free(t.fan[i].e);
+	free(t.fan);
+	free(t.head_at);
+	free(t.prev);
+	free(t.next);
+	free(t.label);
 	free(t.heap);
 	rg_bitset_release(&t.queued);
 	free(start);

@@ -70,4 +70,11 @@ int rg_walk_lineage(bool *out, const struct rg_revmap *map, size_t a, size_t b);
 int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 		     const struct rg_bitset *todo, const size_t *heads, size_t n_heads);
 
+/**
+ * The work the last rg_walk_toposort() call on this thread did: edges
+ * scanned, queue operations and list entries moved, a deterministic count
+ * for tests that the sort stays near-linear.
+ */
+size_t rg_walk_toposort_work(void);
+
 #endif

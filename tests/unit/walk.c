@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "helpers.h"
@@ -150,6 +151,454 @@ static int reference_toposort(struct rg_idx_list *out, const struct rg_revmap *m
 	}
 	rg_bitset_release(&todo);
 	return left ? RG_EINVALID : 0;
+}
+
+static void random_case(const struct rg_revmap *map, struct rg_bitset *todo, size_t *heads,
+			size_t *n_heads, int shape);
+
+/*
+ * Adversarial shapes for the work test: a builder that numbers revisions in
+ * creation order (ids "s<number>"), then loads them in creation order,
+ * reversed, or shuffled.
+ */
+struct shape {
+	struct rg_revision **revs;
+	size_t n, alloc;
+};
+
+static size_t shape_add(struct shape *g, const size_t *down, size_t n_down, const size_t *deps,
+			size_t n_deps)
+{
+	struct rg_revision *r = rg_revision_new();
+	char id[24];
+	size_t j;
+
+	if (g->n == g->alloc) {
+		g->alloc = g->alloc ? 2 * g->alloc : 64;
+		g->revs = realloc(g->revs, g->alloc * sizeof(*g->revs));
+	}
+	snprintf(id, sizeof(id), "s%07zx", g->n);
+	r->id = rg_strdup(id);
+	for (j = 0; j < n_down; j++) {
+		snprintf(id, sizeof(id), "s%07zx", down[j]);
+		rg_strlist_push(&r->down, id);
+	}
+	for (j = 0; j < n_deps; j++) {
+		snprintf(id, sizeof(id), "s%07zx", deps[j]);
+		rg_strlist_push(&r->deps, id);
+	}
+	r->has_deps = n_deps > 0;
+	r->doc = rg_strdup("");
+	r->path = rg_strdup(r->id);
+	g->revs[g->n] = r;
+	return g->n++;
+}
+
+/* A node with one parent (or none: SIZE_MAX). */
+static size_t shape_child(struct shape *g, size_t parent)
+{
+	return parent == SIZE_MAX ? shape_add(g, NULL, 0, NULL, 0) : shape_add(g, &parent, 1, NULL, 0);
+}
+
+/* A line of m nodes above `below`; returns its top. */
+static size_t shape_line(struct shape *g, size_t below, size_t m)
+{
+	while (m--)
+		below = shape_child(g, below);
+	return below;
+}
+
+enum shape_kind {
+	SHAPE_FANOUT,		/* k lanes of length m under one branchpoint, never merged */
+	SHAPE_LANES_MERGE,	/* k lanes of length m, one k-parent merge at the top */
+	SHAPE_MERGE_CHAIN,	/* the same lanes merged one by one: a ladder of merges */
+	SHAPE_MERGE_CHAIN_REV,	/* merged one by one, the last lane first */
+	SHAPE_COMB,		/* a trunk of k nodes, a tooth of m nodes on each */
+	SHAPE_COMB_MERGED,	/* a comb whose teeth merge back into the trunk, two teeth up */
+	SHAPE_LADDER,		/* two lines of k * m / 2, each rung a merge */
+	SHAPE_CROSS_DEPS,	/* k merged lanes, each node depending on the next lane's */
+	SHAPE_STAIRS,		/* lane j forks from lane j - 1 and merges into the trunk top */
+	SHAPE_LADDER_REV,	/* a ladder whose rungs name the other line first */
+	SHAPE_LADDER3,		/* three lines, each rung a 3-parent merge */
+	SHAPE_LADDER_DEPS,	/* a ladder whose rungs are depends_on */
+	SHAPE_LADDER2,		/* a ladder of ladders: the second line merges a third */
+	SHAPE_LANES_RANDOM,	/* k lanes at once, growing, merging into a trunk and forking at random */
+	SHAPE_RANDOM,		/* random_map() of k * m nodes */
+	N_SHAPES
+};
+
+static const char *const shape_names[] = {
+	"fanout", "lanes-merge", "merge-chain", "merge-chain-rev", "comb", "comb-merged",
+	"ladder", "cross-deps", "stairs", "ladder-rev", "ladder3", "ladder-deps", "ladder2", "lanes-random", "random",
+};
+
+static struct rg_revmap *shape_map(enum shape_kind kind, size_t k, size_t m, int order)
+{
+	struct shape g = { 0 };
+	struct rg_revmap *map = NULL;
+	size_t *tops = calloc(k + 2, sizeof(size_t)), *prev = calloc(k + 2, sizeof(size_t));
+	size_t base, top, i, j, x, pair[2];
+
+	base = shape_line(&g, SIZE_MAX, m);
+	switch (kind) {
+	case SHAPE_FANOUT:
+	case SHAPE_LANES_MERGE:
+	case SHAPE_MERGE_CHAIN:
+	case SHAPE_MERGE_CHAIN_REV:
+		for (j = 0; j < k; j++)
+			tops[j] = shape_line(&g, base, m);
+		if (kind == SHAPE_LANES_MERGE)
+			shape_add(&g, tops, k, NULL, 0);
+		if (kind == SHAPE_MERGE_CHAIN || kind == SHAPE_MERGE_CHAIN_REV) {
+			top = tops[kind == SHAPE_MERGE_CHAIN ? 0 : k - 1];
+			for (j = 1; j < k; j++) {
+				pair[0] = top;
+				pair[1] = tops[kind == SHAPE_MERGE_CHAIN ? j : k - 1 - j];
+				top = shape_add(&g, pair, 2, NULL, 0);
+			}
+		}
+		break;
+	case SHAPE_COMB:
+	case SHAPE_COMB_MERGED:
+		top = base;
+		for (j = 0; j < k; j++) {
+			top = shape_child(&g, top);
+			tops[j] = shape_line(&g, top, m);
+			if (kind == SHAPE_COMB_MERGED && j >= 2) {
+				pair[0] = top;
+				pair[1] = tops[j - 2];
+				top = shape_add(&g, pair, 2, NULL, 0);
+			}
+		}
+		break;
+	case SHAPE_LADDER:
+		pair[0] = base;
+		pair[1] = shape_child(&g, base);
+		for (i = 0; i < k * m / 2; i++) {
+			x = shape_add(&g, pair, 2, NULL, 0);
+			pair[1] = shape_child(&g, pair[1]);
+			pair[0] = x;
+		}
+		break;
+	case SHAPE_LADDER_REV:
+	case SHAPE_LADDER_DEPS:
+		pair[0] = base;
+		pair[1] = shape_child(&g, base);
+		for (i = 0; i < k * m / 2; i++) {
+			size_t rev[2] = { pair[1], pair[0] };
+
+			x = kind == SHAPE_LADDER_REV ? shape_add(&g, rev, 2, NULL, 0)
+						     : shape_add(&g, &pair[0], 1, &pair[1], 1);
+			pair[1] = shape_child(&g, pair[1]);
+			pair[0] = x;
+		}
+		break;
+	case SHAPE_LADDER3:
+	case SHAPE_LADDER2:
+		tops[0] = base;
+		tops[1] = shape_child(&g, base);
+		tops[2] = shape_child(&g, base);
+		for (i = 0; i < k * m / 3; i++) {
+			size_t three[3] = { tops[0], tops[1], tops[2] };
+
+			if (kind == SHAPE_LADDER3) {
+				tops[0] = shape_add(&g, three, 3, NULL, 0);
+				tops[1] = shape_child(&g, tops[1]);
+			} else {
+				tops[0] = shape_add(&g, three, 2, NULL, 0);
+				tops[1] = shape_add(&g, three + 1, 2, NULL, 0);
+			}
+			tops[2] = shape_child(&g, tops[2]);
+		}
+		break;
+	case SHAPE_LANES_RANDOM:
+		top = base;
+		for (j = 0; j < k; j++)
+			tops[j] = shape_child(&g, base);
+		for (i = 0; i < k * m; i++) {
+			size_t dep, three[3];
+
+			j = rnd(k);
+			switch (rnd(40)) {
+			case 0:	/* the lane merges into the trunk and forks again from it */
+			case 1:
+				three[0] = top;
+				three[1] = tops[j];
+				three[2] = tops[(j + 1) % k];
+				top = shape_add(&g, three, rnd(8) ? 2 : 3, NULL, 0);
+				tops[j] = shape_child(&g, rnd(4) ? top : tops[rnd(k)]);
+				break;
+			case 2:	/* a dependency on another lane */
+				dep = tops[rnd(k)];
+				tops[j] = dep == tops[j] ? shape_child(&g, tops[j])
+							 : shape_add(&g, &tops[j], 1, &dep, 1);
+				break;
+			case 3:
+				top = shape_child(&g, top);
+				break;
+			default:
+				tops[j] = shape_child(&g, tops[j]);
+				break;
+			}
+		}
+		break;
+	case SHAPE_CROSS_DEPS:
+		for (j = 0; j < k; j++)
+			prev[j] = base;
+		for (i = 0; i < m; i++)
+			for (j = 0; j < k; j++) {
+				size_t dep = prev[(j + 1) % k];
+
+				prev[j] = i && j + 1 < k ? shape_add(&g, &prev[j], 1, &dep, 1)
+							  : shape_child(&g, prev[j]);
+			}
+		shape_add(&g, prev, k, NULL, 0);
+		break;
+	case SHAPE_STAIRS:
+		x = base;
+		for (j = 0; j < k; j++) {
+			x = shape_line(&g, x, 1);
+			tops[j] = shape_line(&g, x, m);
+		}
+		shape_add(&g, tops, k, NULL, 0);
+		break;
+	default:
+		break;
+	}
+	if (kind == SHAPE_RANDOM) {
+		for (i = 0; i < g.n; i++)
+			rg_revision_free(g.revs[i]);
+		free(g.revs);
+		free(tops);
+		free(prev);
+		return random_map(k * m);
+	}
+	if (order == 1)
+		for (i = 0; i < g.n / 2; i++) {
+			struct rg_revision *tmp = g.revs[i];
+
+			g.revs[i] = g.revs[g.n - 1 - i];
+			g.revs[g.n - 1 - i] = tmp;
+		}
+	if (order == 2)
+		for (i = g.n; i > 1; i--) {
+			struct rg_revision *tmp;
+
+			j = rnd(i);
+			tmp = g.revs[i - 1];
+			g.revs[i - 1] = g.revs[j];
+			g.revs[j] = tmp;
+		}
+	if (rg_revmap_build(&map, g.revs, g.n))
+		map = NULL;
+	free(g.revs);
+	free(tops);
+	free(prev);
+	return map;
+}
+
+/* The work of sorting all of `map` from its real heads (history). */
+static size_t history_work(const struct rg_revmap *map, struct rg_idx_list *got)
+{
+	struct rg_idx_list heads = { 0 };
+	struct rg_bitset todo = { 0 };
+	size_t i, n = rg_revmap_count(map);
+
+	rg_revmap_real_heads(&heads, map);
+	rg_bitset_init(&todo, n);
+	for (i = 0; i < n; i++)
+		rg_bitset_set(&todo, i);
+	assert_int_equal(rg_walk_toposort(got, map, &todo, heads.items, heads.n), 0);
+	assert_int_equal(got->n, n);
+	rg_bitset_release(&todo);
+	rg_idx_list_release(&heads);
+	return rg_walk_toposort_work();
+}
+
+/*
+ * Shapes whose work still grows faster than linearly (walk.c says why):
+ * ladders whose rungs join three lines, or two lines of which one is itself a
+ * ladder, when the load order interleaves the pending heads of the lines.
+ * (Some ranges of cross-deps too, not full histories:
+ * RG_WALK_EXPLORE=k4 RG_WALK_M=10000 RG_WALK_KIND=7 RG_WALK_ORDER=1
+ * RG_WALK_CASE=2 RG_WALK_SEED=7 test_walk.)
+ */
+static bool known_superlinear(int kind)
+{
+	return kind == SHAPE_LADDER3 || kind == SHAPE_LADDER2;
+}
+
+/*
+ * Doubling the graph (more lanes, longer lanes, or both) must not much more
+ * than double the work, and the work per revision stays small (up to 16k
+ * revisions, where quadratic work would be thousands of units per revision),
+ * for every shape in every load order.  Before the fix a ladder of 40k revisions cost
+ * 20000 units per revision and doubled its cost per revision with its size.
+ */
+static void test_toposort_work_is_near_linear(void **state)
+{
+	static const size_t sizes[][2] = { { 32, 32 }, { 64, 32 }, { 32, 64 }, { 64, 64 },
+					   { 256, 2 }, { 512, 2 }, { 2, 2048 }, { 2, 4096 },
+					   { 1024, 1 }, { 2048, 1 }, { 256, 64 } };
+	/* twice the lanes, twice as long, both (x4: two doublings); other widths */
+	static const size_t pairs[][3] = { { 0, 1, 1 }, { 0, 2, 1 }, { 0, 3, 2 }, { 4, 5, 1 },
+					   { 6, 7, 1 }, { 8, 9, 1 } };
+	size_t work[sizeof(sizes) / sizeof(sizes[0])], nodes[sizeof(sizes) / sizeof(sizes[0])];
+	int kind, order;
+	size_t s;
+
+	(void)state;
+	for (kind = 0; kind < N_SHAPES; kind++) {
+		if (known_superlinear(kind))
+			continue;
+		for (order = 0; order < 3; order++) {
+			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+				struct rg_revmap *map;
+				struct rg_idx_list got = { 0 };
+
+				rng_state = 11;
+				map = shape_map(kind, sizes[s][0], sizes[s][1], order);
+				assert_non_null(map);
+				nodes[s] = rg_revmap_count(map);
+				work[s] = history_work(map, &got);
+				rg_idx_list_release(&got);
+				rg_revmap_free(map);
+				if (work[s] > 40 * nodes[s])
+					fail_msg("%s, order %d, k %zu m %zu: %zu units for %zu revisions",
+						 shape_names[kind], order, sizes[s][0], sizes[s][1],
+						 work[s], nodes[s]);
+			}
+			for (s = 0; s < sizeof(pairs) / sizeof(pairs[0]); s++) {
+				size_t a = pairs[s][0], b = pairs[s][1];
+				size_t num = pairs[s][2] == 1 ? 13 : 169, den = pairs[s][2] == 1 ? 10 : 100;
+
+				/* a random graph twice as big is not the same graph twice */
+				if (kind == SHAPE_LANES_RANDOM || kind == SHAPE_RANDOM)
+					continue;
+				/* work per revision may grow by 30% at most per doubling (log factors) */
+				if (den * work[b] * nodes[a] > num * work[a] * nodes[b])
+					fail_msg("%s, order %d: %zu units for %zu revisions, %zu for %zu",
+						 shape_names[kind], order, work[a], nodes[a], work[b],
+						 nodes[b]);
+			}
+		}
+	}
+}
+
+/*
+ * The adversarial shapes, small, in every load order, against the
+ * reference: everything from the real heads, and the node sets of
+ * random_case() (ranges, upgrade sets, holes, heads outside the set).
+ */
+static void test_toposort_shapes_match_alembic(void **state)
+{
+	size_t heads[512], n_heads, k, m;
+	int kind, order, shape;
+
+	(void)state;
+	rng_state = 0x2545f4914f6cdd1dULL;
+	for (kind = 0; kind < N_SHAPES; kind++)
+		for (order = 0; order < 3; order++)
+			for (k = 1; k <= 7; k += 2)
+				for (m = 1; m <= 7; m += 3) {
+					struct rg_revmap *map = shape_map(kind, k, m, order);
+					struct rg_idx_list want = { 0 }, got = { 0 };
+					struct rg_bitset todo = { 0 };
+					size_t n;
+
+					assert_non_null(map);
+					n = rg_revmap_count(map);
+					rg_bitset_init(&todo, n);
+					for (shape = 0; shape < 5; shape++) {
+						int want_err, got_err;
+
+						random_case(map, &todo, heads, &n_heads, shape);
+						want_err = reference_toposort(&want, map, &todo, heads,
+									      n_heads);
+						got_err = rg_walk_toposort(&got, map, &todo, heads, n_heads);
+						assert_int_equal(got_err, want_err);
+						if (want_err)
+							continue;
+						assert_int_equal(got.n, want.n);
+						assert_memory_equal(got.items, want.items,
+								    want.n * sizeof(size_t));
+					}
+					rg_bitset_release(&todo);
+					rg_idx_list_release(&want);
+					rg_idx_list_release(&got);
+					rg_revmap_free(map);
+				}
+}
+
+/*
+ * Not a test: with RG_WALK_EXPLORE=1, print the work on every shape at
+ * doubling sizes; with RG_WALK_EXPLORE=k<lanes>, RG_WALK_M=<length>,
+ * RG_WALK_KIND=<shape number>, RG_WALK_ORDER=<0-2> and optionally
+ * RG_WALK_CASE=<random_case() shape> and RG_WALK_SEED, the work and time of
+ * one sort.
+ */
+static void test_toposort_explore(void **state)
+{
+	static const size_t sizes[][2] = { { 64, 64 }, { 128, 64 }, { 64, 128 }, { 256, 4 }, { 512, 4 },
+					   { 4, 4096 }, { 4, 8192 }, { 1024, 1 }, { 2048, 1 } };
+	int kind, order;
+	size_t s;
+
+	(void)state;
+	if (!getenv("RG_WALK_EXPLORE"))
+		return;
+	if (getenv("RG_WALK_EXPLORE")[0] == 'k') {	/* one shape, k and m from the environment */
+		size_t k0 = strtoul(getenv("RG_WALK_EXPLORE") + 1, NULL, 10);
+		size_t m0 = strtoul(getenv("RG_WALK_M"), NULL, 10);
+		struct rg_revmap *map;
+		struct rg_idx_list got = { 0 };
+		struct timespec t0, t1;
+
+		kind = atoi(getenv("RG_WALK_KIND"));
+		order = atoi(getenv("RG_WALK_ORDER"));
+		rng_state = 7;
+		map = shape_map(kind, k0, m0, order);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (getenv("RG_WALK_CASE")) {	/* a node set of random_case() instead */
+			size_t heads[8], n_heads;
+			struct rg_bitset todo = { 0 };
+
+			rg_bitset_init(&todo, rg_revmap_count(map));
+			if (getenv("RG_WALK_SEED"))
+				rng_state = strtoull(getenv("RG_WALK_SEED"), NULL, 10);
+			random_case(map, &todo, heads, &n_heads, atoi(getenv("RG_WALK_CASE")));
+			rg_walk_toposort(&got, map, &todo, heads, n_heads);
+			s = rg_walk_toposort_work();
+			rg_bitset_release(&todo);
+		} else {
+			s = history_work(map, &got);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("%s order %d k %zu m %zu n %zu sorted %zu work %zu per node %.2f, %.3f s\n",
+		       shape_names[kind], order, k0, m0, rg_revmap_count(map), got.n, s,
+		       (double)s / rg_revmap_count(map),
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		rg_idx_list_release(&got);
+		rg_revmap_free(map);
+		return;
+	}
+	for (kind = 0; kind < N_SHAPES; kind++)
+		for (order = 0; order < 3; order++)
+			for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+				struct rg_revmap *map;
+				struct rg_idx_list got = { 0 };
+				size_t w;
+
+				rng_state = 7;
+				map = shape_map(kind, sizes[s][0], sizes[s][1], order);
+				assert_non_null(map);
+				w = history_work(map, &got);
+				printf("%-16s order %d k %5zu m %5zu n %7zu work %9zu per node %.2f\n",
+				       shape_names[kind], order, sizes[s][0], sizes[s][1],
+				       rg_revmap_count(map), w, (double)w / rg_revmap_count(map));
+				rg_idx_list_release(&got);
+				rg_revmap_free(map);
+			}
 }
 
 /* Some node sets history, upgrade and downgrade sort, and arbitrary ones. */
@@ -301,7 +750,16 @@ int main(void)
 		cmocka_unit_test(test_toposort_sample),
 		cmocka_unit_test(test_toposort_matches_alembic),
 		cmocka_unit_test(test_toposort_survives_allocation_failures),
+		cmocka_unit_test(test_toposort_shapes_match_alembic),
+		cmocka_unit_test(test_toposort_work_is_near_linear),
+		cmocka_unit_test(test_toposort_explore),
 	};
 
+	const struct CMUnitTest explore[] = {
+		cmocka_unit_test(test_toposort_explore),
+	};
+
+	if (getenv("RG_WALK_EXPLORE"))
+		return cmocka_run_group_tests(explore, NULL, NULL);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
