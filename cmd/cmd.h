@@ -53,6 +53,14 @@ struct rg_ctx {
 	struct rg_config *cfg;
 	struct rg_revmap *map;
 	struct rg_str out;	/* stdout, written once at the end */
+	/*
+	 * The log lines of a --sql run, kept until the end too: in `err` (for
+	 * stderr, written before `out`), or, when stdout and stderr are one
+	 * terminal, in `out` between the SQL, in the order Alembic's lines
+	 * show there.  A run against a database logs as it goes.
+	 */
+	struct rg_str err;
+	bool log_buffered, log_to_out;
 };
 
 /** true if option `long_name` of the running command was given. */

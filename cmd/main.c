@@ -276,6 +276,8 @@ int rg_cmd_failed(struct rg_ctx *ctx, const char *message)
 {
 	const char *detail = rg_error_detail();
 
+	fwrite(ctx->err.buf, 1, ctx->err.len, stderr);
+	rg_str_reset(&ctx->err);
 	fwrite(ctx->out.buf, 1, ctx->out.len, stdout);
 	rg_str_reset(&ctx->out);
 	printf("FAILED: %s\n", message);
@@ -318,6 +320,7 @@ int main(int argc, const char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	rg_str_init(&ctx.out);
+	rg_str_init(&ctx.err);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -401,15 +404,18 @@ int main(int argc, const char **argv)
 		}
 	}
 	status = cmd->fn(argc - i - 1, argv + i + 1, &ctx);
-	if (ctx.out.failed) {
+	if (ctx.out.failed || ctx.err.failed) {
+		rg_str_reset(&ctx.err);
 		status = rg_cmd_failed(&ctx, "out of memory");
 	} else {
+		fwrite(ctx.err.buf, 1, ctx.err.len, stderr);
 		fwrite(ctx.out.buf, 1, ctx.out.len, stdout);
 	}
 out:
 	if (fflush(stdout) && !status)
 		status = 1;
 	rg_str_release(&ctx.out);
+	rg_str_release(&ctx.err);
 	rg_str_release(&warnings);
 	rg_strlist_release(&ctx.x_args);
 	rg_revmap_free(ctx.map);

@@ -17,7 +17,9 @@
  *
  *   stat (dev ino size mtime ctime), u32 kind, u32 flags, i32 x 4 lines,
  *   nstr id, nstr doc, nstr create_date, lists down/deps/labels
- *   (u32 count + str each), str warnings
+ *   (u32 count + str each), str warnings, u32 has bodies, and if it has:
+ *   upgrade and downgrade body, each u32 count + { str sql, u32 line,
+ *   i32 dialect } per part
  *
  * (nstr: a str whose length UINT32_MAX means NULL).
  *
@@ -47,12 +49,13 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "fsutil.h"
 #include "revgraph/common.h"
 #include "banned.h"
 
 #define MAGIC "RGHCACHE"
-#define FORMAT 2u
+#define FORMAT 3u
 #define BYTE_ORDER_MARK 0x01020304u
 #define HEADER_SIZE 24		/* magic, format, byte-order mark, checksum */
 #define NULL_STR UINT32_MAX
@@ -257,6 +260,18 @@ static void put_list(struct rg_str *s, const struct rg_strlist *l)
 	put_u32(s, (uint32_t)l->n);
 	for (i = 0; i < l->n; i++)
 		put_str(s, l->items[i]);
+}
+
+static void put_body(struct rg_str *s, const struct rg_body *b)
+{
+	size_t i;
+
+	put_u32(s, (uint32_t)b->n);
+	for (i = 0; i < b->n; i++) {
+		put_str(s, b->items[i].sql);
+		put_u32(s, (uint32_t)b->items[i].line);
+		put_u32(s, (uint32_t)b->items[i].dialect);
+	}
 }
 
 static void put_stamp(struct rg_str *s, const struct fstamp *f)
@@ -860,6 +875,50 @@ static int get_list(struct cursor *cur, struct rg_strlist *l)
 	return 0;
 }
 
+static int get_body(struct cursor *cur, struct rg_body *b)
+{
+	uint32_t n = get_u32(cur), k;
+	size_t len;
+
+	if (!cur->ok || !n)
+		return 0;
+	if (n > (size_t)(cur->end - cur->p) / 13) {
+		cur->ok = false;
+		return 0;
+	}
+	if (!(b->items = rg_calloc(n, sizeof(*b->items))))
+		return RG_ENOMEM;
+	b->alloc = n;
+	for (k = 0; k < n && cur->ok; k++) {
+		const char *s = get_str(cur, &len);
+		struct rg_body_part *part = &b->items[b->n];
+
+		part->line = get_u32(cur);
+		part->dialect = (int32_t)get_u32(cur);
+		if (!s || !cur->ok) {
+			cur->ok = false;
+			break;
+		}
+		if (!(part->sql = rg_strndup(s, len)))
+			return RG_ENOMEM;
+		b->n++;
+	}
+	return 0;
+}
+
+static int get_bodies(struct cursor *cur, struct rg_revision *rev)
+{
+	int err;
+
+	if (get_u32(cur) != 1 || !cur->ok)
+		return 0;
+	if (!(rev->bodies = rg_calloc(1, sizeof(*rev->bodies))))
+		return RG_ENOMEM;
+	if ((err = get_body(cur, &rev->bodies->up)))
+		return err;
+	return get_body(cur, &rev->bodies->down);
+}
+
 int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct rg_str *warnings)
 {
 	struct slot *sl = &c->slots[i];
@@ -901,6 +960,8 @@ int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct 
 		goto out;
 	}
 	warn = get_str(&cur, &wlen);
+	if ((err = get_bodies(&cur, rev)))
+		goto out;
 	if (!cur.ok || !warn || cur.p != cur.end)
 		goto out;
 	rev->kind = (enum rg_revfile_kind)kind;
@@ -950,6 +1011,11 @@ int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
 	put_list(&c->fresh, &rev->deps);
 	put_list(&c->fresh, &rev->labels);
 	put_bytes(&c->fresh, warnings, wlen);
+	put_u32(&c->fresh, rev->bodies ? 1 : 0);
+	if (rev->bodies) {
+		put_body(&c->fresh, &rev->bodies->up);
+		put_body(&c->fresh, &rev->bodies->down);
+	}
 	if (rg_str_check(&c->fresh))
 		return RG_ENOMEM;
 	sl->fresh_len = c->fresh.len - sl->fresh_off;
