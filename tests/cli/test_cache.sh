@@ -254,6 +254,20 @@ for c in "upgrade heads --sql" "upgrade bbbb00000002 --sql" "downgrade bbbb00000
 done
 out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
 check "a non-transactional revision runs from the cache" test "${out#*VACUUM;}" != "$out"
+# a body that cannot run is not cached with its header: the same error, file:line, every time
+printf 'revision: dddd00000004\ndown_revision: 3000cccc0003\nmessage: bad body\nupgrade: SELECT 4\ndowngrade:\n  - drop_table: t\n' \
+  > "$V/4_bad.yaml"
+touch -t "$OLD" "$V/4_bad.yaml"
+sleep 3
+for c in "upgrade heads --sql" "downgrade dddd00000004:base --sql"; do
+  # shellcheck disable=SC2086
+  same "unrunnable body (write)" $c
+  # shellcheck disable=SC2086
+  same "unrunnable body (read)" $c
+done
+out=$(cd "$P" && "$RG" downgrade dddd00000004:base --sql 2>&1)
+check "an unrunnable body is reported from the cache too" test "${out#*4_bad.yaml:6}" != "$out"
+rm "$V/4_bad.yaml"
 sed -i 's/^    pass$/    op.drop_table("t")/' "$V/3000cccc0003_noop.py"
 touch -t "$OLD" "$V/3000cccc0003_noop.py"
 same "python body (write)" upgrade heads --sql

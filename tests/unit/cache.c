@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "body.h"
 #include "cache.h"
 #include "revgraph/config.h"
 #include "revgraph/common.h"
@@ -101,6 +102,16 @@ static struct rg_revision *fake_rev(const char *id)
 	r->body_is_noop = true;
 	r->non_transactional = true;
 	r->line_id = 3;
+	/* what it runs: two parts up (one for SQLite only), none down */
+	r->bodies = rg_calloc(1, sizeof(*r->bodies));
+	r->bodies->up.items = rg_calloc(2, sizeof(struct rg_body_part));
+	r->bodies->up.alloc = r->bodies->up.n = 2;
+	r->bodies->up.items[0].sql = rg_strdup("CREATE TABLE t (x)");
+	r->bodies->up.items[0].line = 7;
+	r->bodies->up.items[0].dialect = -1;
+	r->bodies->up.items[1].sql = rg_strdup("VACUUM");
+	r->bodies->up.items[1].line = 9;
+	r->bodies->up.items[1].dialect = RG_DIALECT_SQLITE;
 	return r;
 }
 
@@ -210,6 +221,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(r->line_deps, 13);
 	assert_int_equal(r->line_labels, 12);
 	assert_string_equal(w.buf, "a.py:1: warning: x\n");
+	assert_non_null(r->bodies);
+	assert_int_equal(r->bodies->up.n, 2);
+	assert_string_equal(r->bodies->up.items[0].sql, "CREATE TABLE t (x)");
+	assert_int_equal(r->bodies->up.items[0].line, 7);
+	assert_int_equal(r->bodies->up.items[0].dialect, -1);
+	assert_string_equal(r->bodies->up.items[1].sql, "VACUUM");
+	assert_int_equal(r->bodies->up.items[1].line, 9);
+	assert_int_equal(r->bodies->up.items[1].dialect, RG_DIALECT_SQLITE);
+	assert_int_equal(r->bodies->down.n, 0);
 	rg_revision_free(r);
 	rg_str_release(&w);
 }
