@@ -33,7 +33,8 @@ struct rg_ctx;
 
 enum {
 	RG_NEEDS_CONFIG = 1 << 0,
-	RG_NEEDS_MAP = 1 << 1
+	RG_NEEDS_MAP = 1 << 1,
+	RG_RUNS_MIGRATIONS = 1 << 2	/* what revisions run is needed: take it from the cache too */
 };
 
 struct rg_command {

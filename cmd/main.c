@@ -17,7 +17,7 @@ static const struct rg_command commands[] = {
 	  "Show current branch points." },
 	{ "current", cmd_current, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_current_opts, NULL,
 	  "Display the current revision for a database." },
-	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_downgrade_opts, "revision",
+	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS, cmd_downgrade_opts, "revision",
 	  "Revert to a previous version." },
 	{ "edit", cmd_edit, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_edit_opts, "rev",
 	  "Edit revision script(s) using $EDITOR." },
@@ -34,7 +34,7 @@ static const struct rg_command commands[] = {
 	  "Show the revision(s) denoted by the given symbol." },
 	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_stamp_opts, "revisions",
 	  "'stamp' the revision table with the given revision; don't run any migrations." },
-	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_upgrade_opts, "revision",
+	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS, cmd_upgrade_opts, "revision",
 	  "Upgrade to a later version." },
 };
 
@@ -395,6 +395,7 @@ int main(int argc, const char **argv)
 		}
 	}
 	if (cmd->needs & RG_NEEDS_MAP) {
+		ctx.cfg->want_bodies = cmd->needs & RG_RUNS_MIGRATIONS;
 		err = rg_script_load(&ctx.map, ctx.cfg, &warnings);
 		if (warnings.len)
 			fputs(warnings.buf, stderr);

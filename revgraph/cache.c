@@ -130,6 +130,7 @@ struct rg_cache {
 	struct slot *slots;
 	struct rg_str fresh;
 	bool dirty;			/* the file must be rewritten */
+	bool want_bodies;		/* give the revisions' bodies too */
 	int dirfd;
 	struct stat_ahead *ahead;	/* NULL: stat each file when it is asked for */
 };
@@ -647,6 +648,7 @@ int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struc
 	c->dirfd = dirfd;
 	c->start = start;
 	c->record_before = margin_before(&start);
+	c->want_bodies = cfg->want_bodies;
 	describe_settings(&c->settings, cfg);
 	if ((err = rg_str_check(&c->settings)))
 		goto out;
@@ -960,9 +962,10 @@ int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct 
 		goto out;
 	}
 	warn = get_str(&cur, &wlen);
-	if ((err = get_bodies(&cur, rev)))
+	/* the bodies stay in the record (kept as it is) unless asked for */
+	if (c->want_bodies && (err = get_bodies(&cur, rev)))
 		goto out;
-	if (!cur.ok || !warn || cur.p != cur.end)
+	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end))
 		goto out;
 	rev->kind = (enum rg_revfile_kind)kind;
 	rev->has_deps = flags & FLAG_HAS_DEPS;

@@ -61,7 +61,8 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 /**
  * The cached revision of names[i] if its entry is trusted for the file as
  * it is now (fstatat(), following links: same stat data, not racy): *out is
- * a new revision with every field its parser set (all but `path`), and the
+ * a new revision with every field its parser set (all but `path`; its
+ * `bodies` only if the config's `want_bodies` is set), and the
  * warnings the parser gave for the file are appended to `warnings`.
  * Otherwise *out is NULL: read the file.  The names are asked for in order
  * (a second thread stats the files ahead).  0 or RG_ENOMEM.  Free *out with
