@@ -8,14 +8,17 @@
 # sqlite3 shell running the statements revgraph runs with the same
 # transaction boundaries (one per migration); then `upgrade head --sql`
 # by revgraph and Alembic. Times with hyperfine; writes Markdown to stdout
-# and bench/out/migrate-N.md. Expects a built revgraph (REVGRAPH, default
-# build/revgraph). Alembic runs once per command (ALEMBIC_RUNS to change).
+# and bench/out/migrate-N.md. Measures REVGRAPH, or else an optimised
+# build/revgraph it builds (bench/optimized.sh: an unoptimised binary is
+# refused). Alembic runs once per command (ALEMBIC_RUNS to change).
 set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 N=${1:-10000}
 OUT=${BENCH_OUT:-$BENCH/out}/migrate-$N
-REVGRAPH=${REVGRAPH:-$ROOT/build/revgraph}
+REVGRAPH=${REVGRAPH:-}
+# shellcheck source=bench/optimized.sh
+. "$BENCH/optimized.sh"
 PYTHON=${PYTHON:-/usr/bin/python3}
 ALEMBIC_RUNS=${ALEMBIC_RUNS:-1}
 RUNS=${RUNS:-3}

@@ -3,13 +3,14 @@
 #
 #   bench/run.sh [SIZE ...]          default sizes: 1000 10000 100000 (1k/10k/100k ok)
 #
-# Expects an already built build/revgraph (this script builds nothing).
+# Builds an optimised build/revgraph unless REVGRAPH names a binary, and
+# refuses an unoptimised one (bench/optimized.sh).
 # Generates the projects under bench/out/n<SIZE>/ (gengraph.py), checks the
 # outputs, times everything with hyperfine, and writes the Markdown report to
 # stdout and bench/out/results.md. See bench/README.md.
 #
 # Environment knobs (defaults in brackets):
-#   REVGRAPH        binary to test [<repo>/build/revgraph]
+#   REVGRAPH        binary to test [<repo>/build/revgraph, built optimised]
 #   BENCH_OUT       output directory [<repo>/bench/out]
 #   PYTHON          Python with Alembic 1.8.1 [/usr/bin/python3]
 #   SEED            graph seed [20261122]
@@ -30,7 +31,7 @@ set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH/.." && pwd)
 OUT=${BENCH_OUT:-$BENCH/out}
-REVGRAPH=${REVGRAPH:-$ROOT/build/revgraph}
+REVGRAPH=${REVGRAPH:-}
 PYTHON=${PYTHON:-/usr/bin/python3}
 SEED=${SEED:-20261122}
 RG_WARMUP=${RG_WARMUP:-3}
@@ -54,6 +55,8 @@ die() { echo "run.sh: error: $*" >&2; exit 1; }
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # ---------------------------------------------------------------- preconditions
+# shellcheck source=bench/optimized.sh
+. "$BENCH/optimized.sh"
 if [[ ! -x $REVGRAPH ]]; then
     die "revgraph binary not found at $REVGRAPH
 build it first, e.g.:  cmake -S $ROOT -B $ROOT/build -DCMAKE_BUILD_TYPE=Release && cmake --build $ROOT/build -j

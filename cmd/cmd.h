@@ -33,7 +33,8 @@ struct rg_ctx;
 
 enum {
 	RG_NEEDS_CONFIG = 1 << 0,
-	RG_NEEDS_MAP = 1 << 1
+	RG_NEEDS_MAP = 1 << 1,
+	RG_RUNS_MIGRATIONS = 1 << 2	/* what revisions run is needed: take it from the cache too */
 };
 
 struct rg_command {
@@ -53,6 +54,14 @@ struct rg_ctx {
 	struct rg_config *cfg;
 	struct rg_revmap *map;
 	struct rg_str out;	/* stdout, written once at the end */
+	/*
+	 * The log lines of a --sql run, kept until the end too: in `err` (for
+	 * stderr, written before `out`), or, when stdout and stderr are one
+	 * terminal, in `out` between the SQL, in the order Alembic's lines
+	 * show there.  A run against a database logs as it goes.
+	 */
+	struct rg_str err;
+	bool log_buffered, log_to_out;
 };
 
 /** true if option `long_name` of the running command was given. */

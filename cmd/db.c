@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "cmd.h"
@@ -14,15 +16,39 @@
 
 void rg_cmd_log(void *ctx, const char *level, const char *logger, const char *msg)
 {
-	(void)ctx;
-	fprintf(stderr, "%-5.5s [%s] %s\n", level, logger, msg);
-	fflush(stderr);
+	struct rg_ctx *c = ctx;
+	struct rg_str *s;
+	size_t n = strlen(level);
+
+	if (!c || !c->log_buffered) {
+		fprintf(stderr, "%-5.5s [%s] %s\n", level, logger, msg);
+		fflush(stderr);
+		return;
+	}
+	/* the same line, "%-5.5s [%s] %s\n" (Alembic's format), without printf */
+	s = c->log_to_out ? &c->out : &c->err;
+	rg_str_add(s, level, n < 5 ? n : 5);
+	rg_str_add(s, "     ", n < 5 ? 5 - n : 0);
+	rg_str_adds(s, " [");
+	rg_str_adds(s, logger);
+	rg_str_adds(s, "] ");
+	rg_str_adds(s, msg);
+	rg_str_addch(s, '\n');
 }
 
 int rg_cmd_env_failed(struct rg_ctx *ctx, const char *message)
 {
-	fprintf(stderr, "ERROR [alembic.util.messaging] %s\n", message);
+	rg_cmd_log(ctx, "ERROR", "alembic.util.messaging", message);
 	return rg_cmd_failed(ctx, message);
+}
+
+/* Whether stdout and stderr are one terminal, where Alembic's lines interleave as written. */
+static bool one_terminal(void)
+{
+	struct stat out, err;
+
+	return isatty(1) && isatty(2) && !fstat(1, &out) && !fstat(2, &err) &&
+	       out.st_rdev == err.st_rdev;
 }
 
 int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out)
@@ -40,14 +66,17 @@ int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out)
 	}
 	if ((err = rg_dburl_parse(&url, ctx->cfg->url)))
 		return rg_cmd_failed(ctx, rg_error_last());
-	if (offline)
+	if (offline) {
 		err = rg_db_offline_open(out, url.dialect, &ctx->out);
+		ctx->log_buffered = true;
+		ctx->log_to_out = one_terminal();
+	}
 	else
 		err = rg_db_open(out, &url);
 	rg_dburl_release(&url);
 	if (err)
 		return rg_cmd_failed(ctx, rg_error_last());
-	rg_migrate_log_context(ctx->cfg, rg_db_dialect(*out), offline, rg_cmd_log, NULL);
+	rg_migrate_log_context(ctx->cfg, rg_db_dialect(*out), offline, rg_cmd_log, ctx);
 	return 0;
 }
 
@@ -67,7 +96,7 @@ int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offlin
 	if ((status = rg_cmd_open_db(ctx, offline, &db)))
 		return status;
 	opts->log = rg_cmd_log;
-	opts->log_ctx = NULL;
+	opts->log_ctx = ctx;
 	if (rg_migrate(ctx->cfg, ctx->map, db, opts))
 		status = rg_cmd_env_failed(ctx, rg_error_last());
 	rg_db_close(db);

@@ -17,7 +17,7 @@ static const struct rg_command commands[] = {
 	  "Show current branch points." },
 	{ "current", cmd_current, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_current_opts, NULL,
 	  "Display the current revision for a database." },
-	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_downgrade_opts, "revision",
+	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS, cmd_downgrade_opts, "revision",
 	  "Revert to a previous version." },
 	{ "edit", cmd_edit, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_edit_opts, "rev",
 	  "Edit revision script(s) using $EDITOR." },
@@ -34,7 +34,7 @@ static const struct rg_command commands[] = {
 	  "Show the revision(s) denoted by the given symbol." },
 	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_stamp_opts, "revisions",
 	  "'stamp' the revision table with the given revision; don't run any migrations." },
-	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_upgrade_opts, "revision",
+	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS, cmd_upgrade_opts, "revision",
 	  "Upgrade to a later version." },
 };
 
@@ -276,6 +276,8 @@ int rg_cmd_failed(struct rg_ctx *ctx, const char *message)
 {
 	const char *detail = rg_error_detail();
 
+	fwrite(ctx->err.buf, 1, ctx->err.len, stderr);
+	rg_str_reset(&ctx->err);
 	fwrite(ctx->out.buf, 1, ctx->out.len, stdout);
 	rg_str_reset(&ctx->out);
 	printf("FAILED: %s\n", message);
@@ -318,6 +320,7 @@ int main(int argc, const char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	rg_str_init(&ctx.out);
+	rg_str_init(&ctx.err);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -392,6 +395,7 @@ int main(int argc, const char **argv)
 		}
 	}
 	if (cmd->needs & RG_NEEDS_MAP) {
+		ctx.cfg->want_bodies = cmd->needs & RG_RUNS_MIGRATIONS;
 		err = rg_script_load(&ctx.map, ctx.cfg, &warnings);
 		if (warnings.len)
 			fputs(warnings.buf, stderr);
@@ -401,15 +405,18 @@ int main(int argc, const char **argv)
 		}
 	}
 	status = cmd->fn(argc - i - 1, argv + i + 1, &ctx);
-	if (ctx.out.failed) {
+	if (ctx.out.failed || ctx.err.failed) {
+		rg_str_reset(&ctx.err);
 		status = rg_cmd_failed(&ctx, "out of memory");
 	} else {
+		fwrite(ctx.err.buf, 1, ctx.err.len, stderr);
 		fwrite(ctx.out.buf, 1, ctx.out.len, stdout);
 	}
 out:
 	if (fflush(stdout) && !status)
 		status = 1;
 	rg_str_release(&ctx.out);
+	rg_str_release(&ctx.err);
 	rg_str_release(&warnings);
 	rg_strlist_release(&ctx.x_args);
 	rg_revmap_free(ctx.map);

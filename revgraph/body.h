@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "revgraph/db.h"
+#include "revgraph/revision.h"
 
 struct rg_body_part {
 	char *sql;		/* one or more statements */
@@ -23,6 +24,27 @@ struct rg_body {
 };
 
 void rg_body_release(struct rg_body *b);
+
+/*
+ * What a native (YAML or SQL) revision runs both ways, read with its header
+ * when the header cache is on and kept in the cache with it, so that a
+ * migration need not read and parse every file again.
+ */
+struct rg_rev_bodies {
+	struct rg_body up, down;	/* a SQL file's section: one part, dialect -1 */
+};
+
+/** Free `b` and what it holds.  NULL is accepted. */
+void rg_rev_bodies_free(struct rg_rev_bodies *b);
+
+/**
+ * Both bodies of the revision file `text` of kind `kind` (YAML or SQL) into
+ * *out.  A body that does not parse is not an error here: *out is then
+ * NULL, and the runner reads the file and reports it as it always has.
+ * 0 or RG_ENOMEM.
+ */
+int rg_rev_bodies_read(struct rg_rev_bodies **out, enum rg_revfile_kind kind, const char *path,
+		       const char *text, size_t len);
 
 /**
  * The `upgrade:` (or `downgrade:`) of a native YAML revision file: absent,

@@ -9,16 +9,28 @@
  * Layout (native byte order, which the header records):
  *
  *   "RGHCACHE" u32 format u32 0x01020304 u64 checksum-of-the-rest
- *   str dir, str settings, stat of the directory, u32 all_typed, u64 n
+ *   str dir, str settings, i64 start seconds, i64 start nanoseconds,
+ *   stat of the directory, u32 listing_ok, u64 n
  *   n x { str name, u32 record length (0: none), record }
  *
  * where str is u32 length + bytes + NUL, and a record is
  *
  *   stat (dev ino size mtime ctime), u32 kind, u32 flags, i32 x 4 lines,
  *   nstr id, nstr doc, nstr create_date, lists down/deps/labels
- *   (u32 count + str each), str warnings
+ *   (u32 count + str each), str warnings, u32 has bodies, and if it has:
+ *   upgrade and downgrade body, each u32 count + { str sql, u32 line,
+ *   i32 dialect } per part
  *
  * (nstr: a str whose length UINT32_MAX means NULL).
+ *
+ * Racy entries.  A file changed in the same clock tick as it was read keeps
+ * its timestamps, and on a file system with coarse (1 s, or FAT's 2 s)
+ * timestamps that tick is long.  So the time a run starts is taken before it
+ * stats anything and written into the (checksummed) file; no stat data
+ * whose mtime or ctime is later than RACY_MARGIN before that start, or in
+ * the future, is ever recorded or trusted: a file (or, for the listing, the
+ * directory) changed after the stat has a timestamp at least that late.
+ * The cache file's own mtime proves nothing: it is written after the stats.
  */
 #define _DEFAULT_SOURCE 1
 #include "cache.h"
@@ -37,16 +49,18 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "fsutil.h"
 #include "revgraph/common.h"
 #include "banned.h"
 
 #define MAGIC "RGHCACHE"
-#define FORMAT 1u
+#define FORMAT 3u
 #define BYTE_ORDER_MARK 0x01020304u
 #define HEADER_SIZE 24		/* magic, format, byte-order mark, checksum */
 #define NULL_STR UINT32_MAX
 #define DEFAULT_MIN_FILES 100
+#define RACY_MARGIN 2		/* seconds: FAT's timestamps are 2 s coarse */
 
 #define FLAG_HAS_DEPS 1u
 #define FLAG_NOOP 2u
@@ -93,15 +107,16 @@ struct rg_cache {
 	char *dir;
 	struct rg_str settings;		/* what else the entries depend on */
 	struct fstamp dir_now;		/* the directory, now */
-	struct timespec now;
+	struct timespec start;		/* this run's start, before any stat */
+	struct timespec record_before;	/* what this run may record: older than this */
 
 	/* the cache file, mapped; old_* point into it */
 	const unsigned char *buf;
 	size_t len;
 	bool loaded;
-	struct timespec written;	/* the cache file's mtime */
+	struct timespec trust_before;	/* what the file may hold: older than this */
 	struct fstamp dir_then;
-	bool then_all_typed;
+	bool then_listing_ok;		/* the listing recorded can be used */
 	const char **old_names;
 	const unsigned char **old_recs;	/* NULL: no record */
 	size_t *old_rec_lens;
@@ -111,10 +126,11 @@ struct rg_cache {
 	bool begun;
 	const char *const *names;
 	size_t n_names;
-	bool all_typed;
+	bool listing_ok;		/* this run's listing can be recorded */
 	struct slot *slots;
 	struct rg_str fresh;
 	bool dirty;			/* the file must be rewritten */
+	bool want_bodies;		/* give the revisions' bodies too */
 	int dirfd;
 	struct stat_ahead *ahead;	/* NULL: stat each file when it is asked for */
 };
@@ -247,6 +263,18 @@ static void put_list(struct rg_str *s, const struct rg_strlist *l)
 		put_str(s, l->items[i]);
 }
 
+static void put_body(struct rg_str *s, const struct rg_body *b)
+{
+	size_t i;
+
+	put_u32(s, (uint32_t)b->n);
+	for (i = 0; i < b->n; i++) {
+		put_str(s, b->items[i].sql);
+		put_u32(s, (uint32_t)b->items[i].line);
+		put_u32(s, (uint32_t)b->items[i].dialect);
+	}
+}
+
 static void put_stamp(struct rg_str *s, const struct fstamp *f)
 {
 	put_u64(s, f->dev);
@@ -282,22 +310,32 @@ static bool time_before(int64_t s, int64_t ns, const struct timespec *t)
 }
 
 /*
- * Racy: modified so close to when the cache was written that a later change
- * in the same clock tick would leave the timestamps as they are.
+ * Racy: changed so close to `limit` (a run's start less RACY_MARGIN), or
+ * later, that a change after the stat could have left the timestamps as
+ * they are.
  */
-static bool stamp_racy(const struct fstamp *f, const struct timespec *written)
+static bool stamp_racy(const struct fstamp *f, const struct timespec *limit)
 {
-	return !time_before(f->mtime_s, f->mtime_ns, written) ||
-	       !time_before(f->ctime_s, f->ctime_ns, written);
+	return !time_before(f->mtime_s, f->mtime_ns, limit) ||
+	       !time_before(f->ctime_s, f->ctime_ns, limit);
 }
 
-/* A racy entry is worth a rewrite once rewriting makes it trusted: a second on. */
-static bool settled(const struct fstamp *f, const struct timespec *now)
+static struct timespec margin_before(const struct timespec *t)
 {
-	struct timespec limit = *now;
+	struct timespec limit = *t;
 
-	limit.tv_sec -= 1;
-	return !stamp_racy(f, &limit);
+	limit.tv_sec -= RACY_MARGIN;
+	return limit;
+}
+
+static bool test_clock_set;
+static struct timespec test_clock;
+
+void rg_cache_set_test_clock(const struct timespec *t)
+{
+	test_clock_set = t != NULL;
+	if (t)
+		test_clock = *t;
 }
 
 /* ---- reading ---- */
@@ -383,6 +421,24 @@ static bool cache_dir(struct rg_str *s)
 	return true;
 }
 
+/*
+ * Whether the cache directory `path` may be used: a directory of ours that
+ * nobody else can write to, or one that does not exist yet (made 0700).
+ * One of ours that others can write to is closed first; one of somebody
+ * else's is not used at all, since what it holds could have been put there
+ * by anyone.
+ */
+static bool dir_is_private(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st))
+		return errno == ENOENT;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return false;
+	return !(st.st_mode & 022) || !chmod(path, st.st_mode & 0700);
+}
+
 /* mkdir -p for the cache directory (its last two levels at most). */
 static void make_dirs(const char *path)
 {
@@ -446,13 +502,14 @@ size_t rg_cache_min_files(void)
 static void map_file(struct rg_cache *c)
 {
 	struct stat st;
-	int fd = open(c->file, O_RDONLY | O_CLOEXEC), flags = MAP_PRIVATE;
+	int fd = open(c->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), flags = MAP_PRIVATE;
 	void *p;
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size < HEADER_SIZE ||
-	    (uintmax_t)st.st_size > SIZE_MAX / 2)
+	/* a file somebody else wrote or could have written is not ours to trust */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != getuid() ||
+	    (st.st_mode & 022) || st.st_size < HEADER_SIZE || (uintmax_t)st.st_size > SIZE_MAX / 2)
 		goto out;
 #ifdef MAP_POPULATE
 	flags |= MAP_POPULATE;
@@ -462,7 +519,6 @@ static void map_file(struct rg_cache *c)
 		goto out;
 	c->buf = p;
 	c->len = (size_t)st.st_size;
-	c->written = st.st_mtim;
 out:
 	close(fd);
 }
@@ -475,12 +531,26 @@ static void unmap_file(struct rg_cache *c)
 	c->len = 0;
 }
 
+/*
+ * Whether a name from the cache file is one a listing gives: a file name, or
+ * a subdirectory's with '/' at its end; never a path, "." or "..", which
+ * would take the run out of the directory.
+ */
+static bool valid_name(const char *s, size_t len)
+{
+	if (len && s[len - 1] == '/')
+		len--;
+	return len && !memchr(s, '/', len) && !memchr(s, '\0', len) &&
+	       !(len == 1 && s[0] == '.') && !(len == 2 && s[0] == '.' && s[1] == '.');
+}
+
 /* Check the file and index its names; false (and no old entries) if it cannot be used. */
 static int parse_file(struct rg_cache *c, bool *usable)
 {
 	struct cursor cur;
 	uint32_t format, bom;
 	uint64_t sum, n;
+	struct timespec then_start;
 	const char *s;
 	size_t len, i;
 
@@ -502,9 +572,15 @@ static int parse_file(struct rg_cache *c, bool *usable)
 	s = get_str(&cur, &len);
 	if (!s || len != c->settings.len || memcmp(s, c->settings.buf, len))
 		return 0;
+	then_start.tv_sec = (time_t)get_u64(&cur);
+	then_start.tv_nsec = (long)get_u64(&cur);
 	get_stamp(&cur, &c->dir_then);
-	c->then_all_typed = get_u32(&cur) == 1;
+	c->then_listing_ok = get_u32(&cur) == 1;
 	n = get_u64(&cur);
+	/* what was recorded is trusted as of its run's start, or of ours if the clock went back */
+	c->trust_before = margin_before(time_before((int64_t)then_start.tv_sec,
+						    (int64_t)then_start.tv_nsec, &c->start) ?
+					&then_start : &c->start);
 	/* each name takes at least 9 bytes */
 	if (!cur.ok || n > (uint64_t)(cur.end - cur.p) / 9)
 		return 0;
@@ -519,7 +595,8 @@ static int parse_file(struct rg_cache *c, bool *usable)
 
 		c->old_names[i] = get_str(&cur, &len);
 		rec_len = get_u32(&cur);
-		if (!c->old_names[i] || (size_t)(cur.end - cur.p) < rec_len) {
+		if (!c->old_names[i] || !valid_name(c->old_names[i], len) ||
+		    (size_t)(cur.end - cur.p) < rec_len) {
 			cur.ok = false;
 			break;
 		}
@@ -543,8 +620,21 @@ int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struc
 	bool usable;
 	int err = 0;
 
+	struct timespec start;
+
 	*out = NULL;
+	/* before anything is stat()ed: see "Racy entries" above */
+	if (test_clock_set)
+		start = test_clock;
+	else
+		clock_gettime(CLOCK_REALTIME, &start);
 	if (env_disabled() || fstat(dirfd, &st) || !cache_dir(&file))
+		goto out;
+	if (rg_str_check(&file)) {
+		err = RG_ENOMEM;
+		goto out;
+	}
+	if (!dir_is_private(file.buf))
 		goto out;
 	rg_str_addf(&file, "/%016jx", (uintmax_t)hash_string(dir));
 	if (!(c = rg_calloc(1, sizeof(*c))) || !(c->file = rg_str_detach(&file)) ||
@@ -556,7 +646,9 @@ int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struc
 	rg_str_init(&c->fresh);
 	stamp_of(&c->dir_now, &st);
 	c->dirfd = dirfd;
-	clock_gettime(CLOCK_REALTIME, &c->now);
+	c->start = start;
+	c->record_before = margin_before(&start);
+	c->want_bodies = cfg->want_bodies;
 	describe_settings(&c->settings, cfg);
 	if ((err = rg_str_check(&c->settings)))
 		goto out;
@@ -577,8 +669,8 @@ out:
 const char *const *rg_cache_listing(const struct rg_cache *c, size_t *n)
 {
 	*n = 0;
-	if (!c->loaded || !c->then_all_typed || !stamp_eq(&c->dir_then, &c->dir_now) ||
-	    stamp_racy(&c->dir_now, &c->written))
+	if (!c->loaded || !c->then_listing_ok || !stamp_eq(&c->dir_then, &c->dir_now) ||
+	    stamp_racy(&c->dir_now, &c->trust_before))
 		return NULL;
 	*n = c->n_old;
 	return c->old_names;
@@ -602,7 +694,7 @@ static bool trusted(const struct rg_cache *c, int dirfd, size_t i)
 	if (!cur.ok || fstatat(dirfd, c->names[i], &st, 0))
 		return false;
 	stamp_of(&now, &st);
-	return stamp_eq(&then, &now) && !stamp_racy(&then, &c->written);
+	return stamp_eq(&then, &now) && !stamp_racy(&then, &c->trust_before);
 }
 
 /* Check the cached names of chunk k. */
@@ -705,7 +797,8 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 	c->begun = true;
 	c->names = names;
 	c->n_names = n;
-	c->all_typed = all_typed;
+	/* a directory changed since this run started may have changed after it was listed */
+	c->listing_ok = all_typed && !stamp_racy(&c->dir_now, &c->record_before);
 	if (names == c->old_names) {
 		/* the cached listing, of a directory that has not changed since */
 		for (i = 0; i < n; i++) {
@@ -739,10 +832,13 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 	for (; j < c->n_old; j++)
 		if (c->old_recs[j])
 			c->dirty = true;
-	/* record a changed directory, so that the next run can skip listing it */
-	if (j != c->n_old || !same_listing || c->then_all_typed != all_typed ||
-	    !stamp_eq(&c->dir_then, &c->dir_now) ||
-	    (stamp_racy(&c->dir_now, &c->written) && settled(&c->dir_now, &c->now)))
+	/*
+	 * Record a changed listing, and one that can now be used by the next
+	 * run; drop one recorded for the directory as it was.
+	 */
+	if (j != c->n_old || !same_listing ||
+	    (c->then_listing_ok && !stamp_eq(&c->dir_then, &c->dir_now)) ||
+	    (c->listing_ok && !c->then_listing_ok))
 		c->dirty = true;
 	return start_stat_ahead(c, n_cached);
 }
@@ -779,6 +875,50 @@ static int get_list(struct cursor *cur, struct rg_strlist *l)
 			return RG_ENOMEM;
 	}
 	return 0;
+}
+
+static int get_body(struct cursor *cur, struct rg_body *b)
+{
+	uint32_t n = get_u32(cur), k;
+	size_t len;
+
+	if (!cur->ok || !n)
+		return 0;
+	if (n > (size_t)(cur->end - cur->p) / 13) {
+		cur->ok = false;
+		return 0;
+	}
+	if (!(b->items = rg_calloc(n, sizeof(*b->items))))
+		return RG_ENOMEM;
+	b->alloc = n;
+	for (k = 0; k < n && cur->ok; k++) {
+		const char *s = get_str(cur, &len);
+		struct rg_body_part *part = &b->items[b->n];
+
+		part->line = get_u32(cur);
+		part->dialect = (int32_t)get_u32(cur);
+		if (!s || !cur->ok) {
+			cur->ok = false;
+			break;
+		}
+		if (!(part->sql = rg_strndup(s, len)))
+			return RG_ENOMEM;
+		b->n++;
+	}
+	return 0;
+}
+
+static int get_bodies(struct cursor *cur, struct rg_revision *rev)
+{
+	int err;
+
+	if (get_u32(cur) != 1 || !cur->ok)
+		return 0;
+	if (!(rev->bodies = rg_calloc(1, sizeof(*rev->bodies))))
+		return RG_ENOMEM;
+	if ((err = get_body(cur, &rev->bodies->up)))
+		return err;
+	return get_body(cur, &rev->bodies->down);
 }
 
 int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct rg_str *warnings)
@@ -822,7 +962,10 @@ int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct 
 		goto out;
 	}
 	warn = get_str(&cur, &wlen);
-	if (!cur.ok || !warn || cur.p != cur.end)
+	/* the bodies stay in the record (kept as it is) unless asked for */
+	if (c->want_bodies && (err = get_bodies(&cur, rev)))
+		goto out;
+	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end))
 		goto out;
 	rev->kind = (enum rg_revfile_kind)kind;
 	rev->has_deps = flags & FLAG_HAS_DEPS;
@@ -849,13 +992,16 @@ int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
 		 const struct rg_revision *rev, const char *warnings, size_t wlen)
 {
 	struct slot *sl = &c->slots[i];
-	struct fstamp f, then;
+	struct fstamp f;
 	int32_t lines[4] = { rev->line_id, rev->line_down, rev->line_deps, rev->line_labels };
 	uint32_t flags = (rev->has_deps ? FLAG_HAS_DEPS : 0) | (rev->body_is_noop ? FLAG_NOOP : 0) |
 			 (rev->non_transactional ? FLAG_NON_TRANSACTIONAL : 0);
-	struct cursor cur;
 
 	stamp_of(&f, st);
+	/* racy: not recorded, and an old record of the file goes too (rg_cache_close()) */
+	sl->keep = KEEP_NONE;
+	if (stamp_racy(&f, &c->record_before))
+		return 0;
 	sl->fresh_off = c->fresh.len;
 	put_stamp(&c->fresh, &f);
 	put_u32(&c->fresh, (uint32_t)rev->kind);
@@ -868,19 +1014,15 @@ int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
 	put_list(&c->fresh, &rev->deps);
 	put_list(&c->fresh, &rev->labels);
 	put_bytes(&c->fresh, warnings, wlen);
+	put_u32(&c->fresh, rev->bodies ? 1 : 0);
+	if (rev->bodies) {
+		put_body(&c->fresh, &rev->bodies->up);
+		put_body(&c->fresh, &rev->bodies->down);
+	}
 	if (rg_str_check(&c->fresh))
 		return RG_ENOMEM;
 	sl->fresh_len = c->fresh.len - sl->fresh_off;
 	sl->keep = KEEP_FRESH;
-	/* unchanged but racy: rewriting now only helps once a second has passed */
-	if (sl->old) {
-		cur.p = sl->old;
-		cur.end = sl->old + sl->old_len;
-		cur.ok = true;
-		get_stamp(&cur, &then);
-		if (cur.ok && stamp_eq(&then, &f) && !settled(&f, &c->now))
-			return 0;
-	}
 	c->dirty = true;
 	return 0;
 }
@@ -933,8 +1075,10 @@ static void write_body(struct rg_cache *c, struct writer *w)
 
 	put_str(&w->buf, c->dir);
 	put_bytes(&w->buf, c->settings.buf, c->settings.len);
+	put_u64(&w->buf, (uint64_t)(int64_t)c->start.tv_sec);
+	put_u64(&w->buf, (uint64_t)(int64_t)c->start.tv_nsec);
 	put_stamp(&w->buf, &c->dir_now);
-	put_u32(&w->buf, c->all_typed ? 1 : 0);
+	put_u32(&w->buf, c->listing_ok ? 1 : 0);
 	put_u64(&w->buf, c->n_names);
 	for (i = 0; i < c->n_names && !w->failed; i++) {
 		const struct slot *sl = &c->slots[i];

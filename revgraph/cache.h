@@ -3,8 +3,11 @@
  * kept between runs outside the project, so that a command on 100k
  * revisions checks each file's stat data instead of reading and parsing it.
  * As in git's index, an entry is trusted only while the file's size, mtime,
- * ctime, inode and device are unchanged, and never when its timestamps are
- * not older than the cache itself ("racy").  Files that fail to parse are
+ * ctime, inode and device are unchanged; and an entry whose timestamps are
+ * not at least 2 s older than the start of the run that read the file
+ * ("racy": a later change could have kept them, on a file system with
+ * coarse timestamps) is never recorded, nor is the listing of a directory
+ * changed that recently.  Files that fail to parse are
  * never cached, so every error is found and reported by the parsers as
  * before.  The cache is an optimisation only: a missing, unreadable,
  * corrupt or foreign cache file is ignored and rewritten, and a cache that
@@ -16,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "revgraph/config.h"
 #include "revgraph/revision.h"
@@ -57,7 +61,8 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 /**
  * The cached revision of names[i] if its entry is trusted for the file as
  * it is now (fstatat(), following links: same stat data, not racy): *out is
- * a new revision with every field its parser set (all but `path`), and the
+ * a new revision with every field its parser set (all but `path`; its
+ * `bodies` only if the config's `want_bodies` is set), and the
  * warnings the parser gave for the file are appended to `warnings`.
  * Otherwise *out is NULL: read the file.  The names are asked for in order
  * (a second thread stats the files ahead).  0 or RG_ENOMEM.  Free *out with
@@ -79,5 +84,12 @@ int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
  * NULL is accepted.
  */
 void rg_cache_close(struct rg_cache *c, bool save);
+
+/**
+ * For tests only: make the runs opened from now on start at `t` instead of
+ * the real time (NULL: the real time again), to put files in or out of the
+ * racy window without waiting.
+ */
+void rg_cache_set_test_clock(const struct timespec *t);
 
 #endif

@@ -23,13 +23,14 @@ static int off_exec(struct rg_db *db, const char *sql, long *changes)
 		sql++;
 	while (end > sql && is_space(end[-1]))
 		end--;
-	for (p = sql; p < end; p++) {
-		if (*p == '\t')
-			rg_str_adds(db->sink, "    ");
-		else
-			rg_str_addch(db->sink, *p);
+	/* the runs between tabs at once: this writes every statement of a --sql run */
+	while ((p = memchr(sql, '\t', (size_t)(end - sql)))) {
+		rg_str_add(db->sink, sql, (size_t)(p - sql));
+		rg_str_add(db->sink, "    ", 4);
+		sql = p + 1;
 	}
-	rg_str_adds(db->sink, ";\n\n");
+	rg_str_add(db->sink, sql, (size_t)(end - sql));
+	rg_str_add(db->sink, ";\n\n", 3);
 	if (changes)
 		*changes = 1;
 	return rg_str_check(db->sink);

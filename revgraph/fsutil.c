@@ -318,6 +318,8 @@ int rg_fs_listdir_at(struct rg_strlist *out, int dirfd, const char *dir, bool *a
 			close(fd);
 		return err;
 	}
+	/* the duplicate shares dirfd's offset, which an earlier listing may have moved */
+	rewinddir(d);
 	while ((de = readdir(d))) {
 		struct stat st;
 		bool is_dir;

@@ -463,6 +463,17 @@ static int load_body(struct rg_sql_script *out, const struct runner *r, const st
 				    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
 				    rev->path, s->upgrade ? "upgrade" : "downgrade");
 	}
+	if (rev->bodies) {
+		/* read with the header (from the header cache): the file need not be read again */
+		const struct rg_body *b = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
+
+		err = 0;
+		for (i = 0; !err && i < b->n; i++)
+			if (b->items[i].dialect < 0 || b->items[i].dialect == (int)r->dialect)
+				err = split_into(out, rev->path, b->items[i].sql, b->items[i].line,
+						 r->dialect);
+		goto check;
+	}
 	if ((err = rg_fs_read(&text, &len, rev->path)))
 		return err;
 	if (rev->kind == RG_REVFILE_SQL) {
@@ -478,6 +489,7 @@ static int load_body(struct rg_sql_script *out, const struct runner *r, const st
 				err = split_into(out, rev->path, parts.items[i].sql, parts.items[i].line,
 						 r->dialect);
 	}
+check:
 	for (i = 0; !err && i < out->n; i++)
 		err = check_statement(rev, &out->items[i], r->dialect);
 	rg_body_release(&parts);
@@ -533,19 +545,6 @@ static int run_step(struct runner *r, size_t k)
 	bool own_tx;
 	int err;
 
-	rg_str_reset(&r->sql);
-	rg_step_describe(&r->sql, r->map, s, true);
-	if ((err = rg_str_check(&r->sql)))
-		return err;
-	{
-		struct rg_str line = RG_STR_INIT;
-
-		rg_str_addf(&line, "Running %s", r->sql.buf);
-		if ((err = rg_str_check(&line)))
-			return err;
-		log_line(r, "INFO", line.buf);
-		rg_str_release(&line);
-	}
 	/* Alembic: one transaction per step unless the run has one (transactional DDL) */
 	own_tx = !r->outer && (!r->offline || r->transactional_ddl) && !autocommit;
 	if (autocommit && r->in_tx && (err = tx_commit(r)))
@@ -554,6 +553,13 @@ static int run_step(struct runner *r, size_t k)
 		return err;
 	if (r->offline && !r->heads.n && (err = create_table(r)))
 		return err;
+	/* logged after the BEGIN and CREATE TABLE, as Alembic does: on a terminal they show before it */
+	rg_str_reset(&r->sql);
+	rg_str_adds(&r->sql, "Running ");
+	rg_step_describe(&r->sql, r->map, s, true);
+	if ((err = rg_str_check(&r->sql)))
+		return err;
+	log_line(r, "INFO", r->sql.buf);
 	if (r->offline) {
 		rg_str_reset(&r->sql);
 		rg_str_adds(&r->sql, "-- Running ");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "revgraph/revision.h"
 
 void rg_strlist_init(struct rg_strlist *l)
@@ -80,6 +81,7 @@ void rg_revision_free(struct rg_revision *rev)
 	free(rev->doc);
 	free(rev->path);
 	free(rev->create_date);
+	rg_rev_bodies_free(rev->bodies);
 	free(rev);
 }
 

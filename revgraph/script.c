@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "body.h"
 #include "cache.h"
 #include "fsutil.h"
 #include "idmap.h"
@@ -72,7 +73,11 @@ static char *join(const char *dir, size_t dir_len, const char *name)
 	return p;
 }
 
-/* Read and parse `name` (`path`) in the directory open as `dfd`; *out on success. */
+/*
+ * Read and parse `name` (`path`) in the directory open as `dfd`; *out on
+ * success.  With `st` (for the header cache) a native revision's bodies are
+ * read too, to be cached with its header.
+ */
 static int parse_file(struct rg_revision **out, struct loader *ld, int dfd, const char *name,
 		      const char *path, enum file_kind kind, struct stat *st, struct rg_str *warnings)
 {
@@ -98,6 +103,8 @@ static int parse_file(struct rg_revision **out, struct loader *ld, int dfd, cons
 	if (err)
 		goto out;
 	rev->kind = kind == KIND_PY ? RG_REVFILE_PY : kind == KIND_YAML ? RG_REVFILE_YAML : RG_REVFILE_SQL;
+	if (st && kind != KIND_PY && (err = rg_rev_bodies_read(&rev->bodies, rev->kind, path, text, len)))
+		goto out;
 	*out = rev;
 	rev = NULL;
 out:

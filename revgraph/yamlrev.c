@@ -775,6 +775,79 @@ static int read_body(struct rg_body *out, const struct ctx *c, yaml_document_t *
 	return 0;
 }
 
+void rg_rev_bodies_free(struct rg_rev_bodies *b)
+{
+	if (!b)
+		return;
+	rg_body_release(&b->up);
+	rg_body_release(&b->down);
+	free(b);
+}
+
+/* A .sql file's section as a body: no part when it has none. */
+static int sql_body(struct rg_body *out, const char *text, size_t len, bool upgrade)
+{
+	char *section = NULL;
+	size_t line = 0;
+	int err;
+
+	if ((err = rg_sqlrev_section_at(&section, &line, text, len, upgrade)) || !section)
+		return err;
+	if (RG_GROW(out->items, 1, out->alloc)) {
+		free(section);
+		return RG_ENOMEM;
+	}
+	out->items[0].sql = section;
+	out->items[0].line = line;
+	out->items[0].dialect = -1;
+	out->n = 1;
+	return 0;
+}
+
+int rg_rev_bodies_read(struct rg_rev_bodies **out, enum rg_revfile_kind kind, const char *path,
+		       const char *text, size_t len)
+{
+	struct rg_rev_bodies *b;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	struct ctx c;
+	int err = 0;
+
+	*out = NULL;
+	if (!(b = rg_calloc(1, sizeof(*b))))
+		return RG_ENOMEM;
+	if (kind == RG_REVFILE_SQL) {
+		if (!(err = sql_body(&b->up, text, len, true)))
+			err = sql_body(&b->down, text, len, false);
+	} else {
+		c.path = path;
+		c.map = NULL;
+		c.ytext = text;
+		c.ylen = len;
+		c.kind = RG_REVFILE_YAML;
+		if (!yaml_parser_initialize(&parser)) {
+			err = RG_ENOMEM;
+			goto out;
+		}
+		yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+		if (!yaml_parser_load(&parser, &doc)) {
+			err = parser.error == YAML_MEMORY_ERROR ? RG_ENOMEM : RG_EINVALID;
+			yaml_parser_delete(&parser);
+			goto out;
+		}
+		if (!(err = read_body(&b->up, &c, &doc, true)))
+			err = read_body(&b->down, &c, &doc, false);
+		yaml_document_delete(&doc);
+		yaml_parser_delete(&parser);
+	}
+out:
+	if (!err)
+		*out = b;
+	else
+		rg_rev_bodies_free(b);
+	return err == RG_ENOMEM ? err : 0;
+}
+
 int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
 		    bool upgrade)
 {

@@ -300,5 +300,20 @@ eq "the holder finished the work" "$(rows db.sqlite)" "dddd00000004 "
 # downgrades write nothing to the trail; the holder's upgrade re-ran 3 and 4 once
 eq "trail after timeout" "$(sqlite3 db.sqlite 'SELECT count(*) FROM trail')" "6"
 
+# --- --sql on a terminal: the log lines among the SQL, where Alembic's show ---
+# (Alembic writes the SQL to stdout line by line and logs each step's "Running"
+# line after its BEGIN and the CREATE TABLE of the first step, before its
+# "-- Running" comment; revgraph buffers both and must keep that order)
+cd "$T/ex"
+"$RG" upgrade --sql lib@head > "$T/sql.out" 2> "$T/sql.err"
+script -qec "$RG upgrade --sql lib@head" /dev/null < /dev/null | tr -d '\r' > "$T/pty.out"
+awk -v errf="$T/sql.err" '
+  BEGIN { while ((getline l < errf) > 0) { if (l ~ /\] Running /) run[++nr] = l; else print l } }
+  /^-- Running / { print run[++k] }
+  { print }' "$T/sql.out" > "$T/pty.want"
+eq "--sql on a terminal: log lines where Alembic shows them" "$(cat "$T/pty.out")" "$(cat "$T/pty.want")"
+eq "--sql on a terminal: every line" "$(wc -l < "$T/pty.out")" "$(cat "$T/sql.out" "$T/sql.err" | wc -l)"
+grep -q '^INFO  \[alembic.runtime.migration\] Running upgrade ' "$T/pty.out" && ok || bad "--sql on a terminal: log lines shown"
+
 echo "migrate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,8 +1,10 @@
 /*
  * Tests for revgraph/cache.c: what is put comes back field by field, and it
  * comes back only while it can be trusted: not after the file's stat data
- * changes, not for a racy entry, not from a damaged cache file, not with
- * other settings, not when caching is off.  The records put here differ on
+ * changes, not for a racy entry, not from a damaged cache file, not from
+ * one anybody else could have written, not with other settings, not when
+ * caching is off.  Most tests start their runs 10 s after the files were
+ * written (rg_cache_set_test_clock()), so that they are not racy.  The records put here differ on
  * purpose from the files' contents, so a hit is visible.
  */
 #define _DEFAULT_SOURCE 1
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "body.h"
 #include "cache.h"
 #include "revgraph/config.h"
 #include "revgraph/common.h"
@@ -47,6 +50,16 @@ static void write_file(const char *name, const char *text)
 	set_mtime(path, 946728000);	/* 2000-01-01: long before any cache */
 }
 
+/* Start the runs `secs` seconds from now. */
+static void clock_later(int secs)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += secs;
+	rg_cache_set_test_clock(&t);
+}
+
 static int setup(void **state)
 {
 	char path[400];
@@ -62,8 +75,8 @@ static int setup(void **state)
 	write_file("a.py", "revision = 'a'\n");
 	write_file("b.py", "revision = 'b'\n");
 	set_mtime(dir, 946728000);
-	/* the files' ctimes are now: let a few clock ticks pass, or the cache would be racy */
-	nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	/* the files' ctimes are now: start the runs later, or every entry would be racy */
+	clock_later(10);
 	setenv("XDG_CACHE_HOME", cache_home, 1);
 	unsetenv("REVGRAPH_NO_CACHE");
 	return 0;
@@ -74,6 +87,7 @@ static int teardown(void **state)
 	char cmd[400];
 
 	(void)state;
+	rg_cache_set_test_clock(NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	assert_int_equal(system(cmd), 0);
 	return 0;
@@ -88,10 +102,22 @@ static struct rg_revision *fake_rev(const char *id)
 	r->body_is_noop = true;
 	r->non_transactional = true;
 	r->line_id = 3;
+	/* what it runs: two parts up (one for SQLite only), none down */
+	r->bodies = rg_calloc(1, sizeof(*r->bodies));
+	r->bodies->up.items = rg_calloc(2, sizeof(struct rg_body_part));
+	r->bodies->up.alloc = r->bodies->up.n = 2;
+	r->bodies->up.items[0].sql = rg_strdup("CREATE TABLE t (x)");
+	r->bodies->up.items[0].line = 7;
+	r->bodies->up.items[0].dialect = -1;
+	r->bodies->up.items[1].sql = rg_strdup("VACUUM");
+	r->bodies->up.items[1].line = 9;
+	r->bodies->up.items[1].dialect = RG_DIALECT_SQLITE;
 	return r;
 }
 
-/* Open the cache of `dir`, begin a run over `names`; *dfd stays open. */
+static const char *const *run_names = names;
+
+/* Open the cache of `dir`, begin a run over `run_names`; *dfd stays open. */
 static struct rg_cache *open_run(const struct rg_config *cfg, int *dfd)
 {
 	struct rg_cache *c = NULL;
@@ -100,7 +126,7 @@ static struct rg_cache *open_run(const struct rg_config *cfg, int *dfd)
 	assert_true(*dfd >= 0);
 	assert_int_equal(rg_cache_open(&c, dir, *dfd, cfg), 0);
 	if (c)
-		assert_int_equal(rg_cache_begin(c, names, 3, true), 0);
+		assert_int_equal(rg_cache_begin(c, run_names, 3, true), 0);
 	return c;
 }
 
@@ -173,6 +199,13 @@ static void test_round_trip(void **state)
 
 	(void)state;
 	write_cache(&cfg);
+	/* the bodies only for a run that wants them (migrations) */
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	assert_null(r->bodies);
+	rg_revision_free(r);
+	rg_str_reset(&w);
+	cfg.want_bodies = true;
 	r = get_a(&cfg, &w);
 	assert_non_null(r);
 	assert_string_equal(r->id, "fake-a");
@@ -195,6 +228,15 @@ static void test_round_trip(void **state)
 	assert_int_equal(r->line_deps, 13);
 	assert_int_equal(r->line_labels, 12);
 	assert_string_equal(w.buf, "a.py:1: warning: x\n");
+	assert_non_null(r->bodies);
+	assert_int_equal(r->bodies->up.n, 2);
+	assert_string_equal(r->bodies->up.items[0].sql, "CREATE TABLE t (x)");
+	assert_int_equal(r->bodies->up.items[0].line, 7);
+	assert_int_equal(r->bodies->up.items[0].dialect, -1);
+	assert_string_equal(r->bodies->up.items[1].sql, "VACUUM");
+	assert_int_equal(r->bodies->up.items[1].line, 9);
+	assert_int_equal(r->bodies->up.items[1].dialect, RG_DIALECT_SQLITE);
+	assert_int_equal(r->bodies->down.n, 0);
 	rg_revision_free(r);
 	rg_str_release(&w);
 }
@@ -245,7 +287,66 @@ static void test_changed_file_is_not_trusted(void **state)
 	rg_str_release(&w);
 }
 
-static void test_racy_entry_is_not_trusted(void **state)
+/* The listing the cache gives now, or NULL. */
+static bool listing_cached(const struct rg_config *cfg)
+{
+	struct rg_cache *c = NULL;
+	size_t n;
+	bool got;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	assert_int_equal(rg_cache_open(&c, dir, dfd, cfg), 0);
+	assert_non_null(c);
+	got = rg_cache_listing(c, &n) != NULL;
+	rg_cache_close(c, false);
+	close(dfd);
+	return got;
+}
+
+static void test_racy_entry_is_not_recorded(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	struct rg_revision *r;
+
+	(void)state;
+	/* the files' ctimes are within 2 s of this run's start: on a coarse file system
+	 * an edit after the stat could keep every timestamp */
+	rg_cache_set_test_clock(NULL);
+	write_cache(&cfg);
+	/* not even a cache file dated long after the files makes them trusted */
+	set_mtime(cache_path(), time(NULL) + 3600);
+	clock_later(10);
+	assert_null(get_a(&cfg, &w));
+	/* once they are old enough, they are recorded and trusted */
+	write_cache(&cfg);
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	rg_revision_free(r);
+	/* what counts is the recorded start, not the cache file's mtime */
+	set_mtime(cache_path(), 946728000);
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	rg_revision_free(r);
+	rg_str_release(&w);
+}
+
+static void test_future_mtime_is_not_recorded(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	char path[400];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/a.py", dir);
+	set_mtime(path, time(NULL) + 3600);
+	write_cache(&cfg);
+	set_mtime(cache_path(), time(NULL) + 7200);
+	assert_null(get_a(&cfg, &w));
+	rg_str_release(&w);
+}
+
+static void test_clock_gone_back_trusts_nothing_newer(void **state)
 {
 	struct rg_config cfg = { 0 };
 	struct rg_str w = RG_STR_INIT;
@@ -256,10 +357,97 @@ static void test_racy_entry_is_not_trusted(void **state)
 	r = get_a(&cfg, &w);
 	assert_non_null(r);
 	rg_revision_free(r);
-	/* a cache no newer than the file (and its ctime) proves nothing */
-	set_mtime(cache_path(), 946728000);
+	/* now the files' ctimes are in this run's future */
+	clock_later(-3600);
 	assert_null(get_a(&cfg, &w));
 	rg_str_release(&w);
+}
+
+static void test_racy_listing_is_not_recorded(void **state)
+{
+	struct rg_config cfg = { 0 };
+
+	(void)state;
+	/* an entry added to the directory in the second the cache is written */
+	write_cache(&cfg);
+	assert_true(listing_cached(&cfg));
+	write_file("c.py", "");
+	set_mtime(dir, time(NULL));
+	rg_cache_set_test_clock(NULL);
+	write_cache(&cfg);
+	set_mtime(cache_path(), time(NULL) + 3600);
+	clock_later(10);
+	assert_false(listing_cached(&cfg));
+	/* with the directory's timestamps old enough, the listing is recorded again */
+	write_cache(&cfg);
+	assert_true(listing_cached(&cfg));
+}
+
+static void test_foreign_cache_is_ignored(void **state)
+{
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	struct rg_revision *r;
+	struct rg_cache *c = NULL;
+	struct stat st;
+	char base[200];
+	int dfd;
+
+	(void)state;
+	write_cache(&cfg);
+	/* a cache file others can write to */
+	assert_int_equal(chmod(cache_path(), 0666), 0);
+	assert_null(get_a(&cfg, &w));
+	/* is written again, as ours */
+	write_cache(&cfg);
+	assert_int_equal(stat(cache_path(), &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	rg_revision_free(r);
+	/* a cache directory others can write to is closed, the files in it checked one by one */
+	snprintf(base, sizeof(base), "%s/revgraph", cache_home);
+	assert_int_equal(chmod(base, 0777), 0);
+	r = get_a(&cfg, &w);
+	assert_non_null(r);
+	rg_revision_free(r);
+	assert_int_equal(stat(base, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+	if (getuid() == 0) {
+		/* somebody else's file, then somebody else's directory */
+		assert_int_equal(chown(cache_path(), 65534, 65534), 0);
+		assert_null(get_a(&cfg, &w));
+		write_cache(&cfg);
+		assert_int_equal(chown(base, 65534, 65534), 0);
+		dfd = open(dir, O_RDONLY | O_DIRECTORY);
+		assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+		assert_null(c);
+		close(dfd);
+	}
+	rg_str_release(&w);
+}
+
+static void test_names_outside_the_directory_are_refused(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "../a.py", "b.py", "sub/" },
+		{ "a.py", "b.py", "../" },
+		{ "a.py", "b.py", "./" },
+		{ "a.py", "b.py", "x/y/" },
+		{ "a.py", "b.py", "/" },
+	};
+	struct rg_config cfg = { 0 };
+	size_t k;
+
+	(void)state;
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		run_names = bad[k];
+		write_cache(&cfg);
+		run_names = names;
+		assert_false(listing_cached(&cfg));
+	}
+	write_cache(&cfg);
+	assert_true(listing_cached(&cfg));
 }
 
 static void test_damaged_cache_is_ignored(void **state)
@@ -356,7 +544,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listing_of_an_unchanged_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changed_file_is_not_trusted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_racy_entry_is_not_trusted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_racy_entry_is_not_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_future_mtime_is_not_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_gone_back_trusts_nothing_newer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_racy_listing_is_not_recorded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_cache_is_ignored, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_outside_the_directory_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_cache_is_ignored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_settings_are_not_trusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switched_off, setup, teardown),

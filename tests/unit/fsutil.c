@@ -1,7 +1,7 @@
 /*
  * Tests for revgraph/fsutil.c: Python's path arithmetic (normpath, abspath,
- * dirname, relpath) and creating a new file without ever touching an
- * existing one.
+ * dirname, relpath), creating a new file without ever touching an
+ * existing one, and listing a directory open as a descriptor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include <fcntl.h>
 
 #include "alloc.h"
 #include "fsutil.h"
@@ -95,6 +97,35 @@ static void test_write_new(void **state)
 	umask(old);
 }
 
+static void test_listdir_at_twice(void **state)
+{
+	char dir[] = "/tmp/rglsXXXXXX", path[300];
+	struct rg_strlist l = RG_STRLIST_INIT;
+	int dfd, k;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a.py", dir);
+	assert_int_equal(rg_fs_write_new(path, "", 0, 0), 0);
+	snprintf(path, sizeof(path), "%s/sub", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	/* the second listing of the same descriptor starts from the beginning too */
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(rg_fs_listdir_at(&l, dfd, dir, NULL), 0);
+		assert_int_equal(l.n, 2);
+		assert_string_equal(l.items[0], "a.py");
+		assert_string_equal(l.items[1], "sub/");
+		rg_strlist_release(&l);
+	}
+	close(dfd);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a.py", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_allocation_failures(void **state)
 {
 	unsigned long i;
@@ -116,6 +147,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_relpath),
 		cmocka_unit_test(test_write_new),
+		cmocka_unit_test(test_listdir_at_twice),
 		cmocka_unit_test(test_allocation_failures),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,9 @@ struct rg_config {
 	struct rg_strlist version_locations;	/* absolute; never empty after load */
 	bool version_locations_set;	/* from the `version_locations` key */
 	bool recursive;			/* recursive_version_locations */
+	bool want_bodies;		/* not from the ini: rg_script_load() is for running
+					   migrations, so native revisions' bodies come from
+					   the header cache too (else only their headers do) */
 	char *url;			/* sqlalchemy.url, or NULL */
 	char *file_template;		/* default "%(rev)s_%(slug)s" */
 	int truncate_slug_length;	/* default 40 */

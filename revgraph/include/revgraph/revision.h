@@ -41,6 +41,8 @@ enum rg_revfile_kind {
  * freed by rg_revision_free().  Line numbers are 1-based, 0 when the key was
  * absent; they let the map name `file:line` in its reports.
  */
+struct rg_rev_bodies;
+
 struct rg_revision {
 	char *id;
 	struct rg_strlist down;		/* down_revision; empty for a root */
@@ -54,6 +56,7 @@ struct rg_revision {
 	bool body_is_noop;		/* .py: upgrade()/downgrade() only pass */
 	bool non_transactional;		/* `transactional: false`: run outside a transaction */
 	int line_id, line_down, line_deps, line_labels;
+	struct rg_rev_bodies *bodies;	/* private: what it runs, when read with it (or NULL) */
 };
 
 /** A zeroed revision, or NULL (RG_ENOMEM). */
