@@ -1,0 +1,43 @@
+/*
+ * A renderer for the subset of Mako that Alembic's script.py.mako templates
+ * use, so `revision` and `merge` can write a revision file byte-identical to
+ * Alembic's without running Python.  Anything outside the subset is refused
+ * with "<path>:<line>: ..." rather than rendered wrongly.
+ */
+#ifndef RG_TEMPLATE_H
+#define RG_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "revgraph/str.h"
+
+/* A Python value as Alembic's templates see it: None, a str, or a tuple of str. */
+enum rg_pyval_kind { RG_PYVAL_NONE, RG_PYVAL_STR, RG_PYVAL_TUPLE };
+struct rg_pyval {
+	enum rg_pyval_kind kind;
+	const char *str;		/* RG_PYVAL_STR */
+	const char *const *items;	/* RG_PYVAL_TUPLE */
+	size_t n;			/* RG_PYVAL_TUPLE */
+};
+
+/* The names Alembic's script.py.mako templates use. */
+struct rg_mako_vars {
+	const char *up_revision;
+	struct rg_pyval down_revision, branch_labels, depends_on;
+	const char *message;
+	const char *create_date;	/* already formatted as str(datetime) */
+	const char *imports, *upgrades, *downgrades;	/* NULL when empty */
+	/* config.get_main_option(key): NULL = None; may be NULL itself */
+	const char *(*get_main_option)(void *ud, const char *key);
+	void *ud;
+};
+
+/*
+ * Render `text` (len bytes, the template read from `path`) into `out`.
+ * Returns 0, or -1 with the error slot set to "<path>:<line>: <what>" for a
+ * construct outside the supported subset, or an evaluation error, or OOM.
+ */
+int rg_mako_render(const char *path, const char *text, size_t len,
+		   const struct rg_mako_vars *vars, struct rg_str *out);
+
+#endif
