@@ -11,13 +11,14 @@
 
 #include "revgraph/str.h"
 
-/* A Python value as Alembic's templates see it: None, a str, or a tuple of str. */
-enum rg_pyval_kind { RG_PYVAL_NONE, RG_PYVAL_STR, RG_PYVAL_TUPLE };
+/* A Python value as Alembic's templates see it: None, a str, or a tuple or list of str
+ * (depends_on with several values is a list). */
+enum rg_pyval_kind { RG_PYVAL_NONE, RG_PYVAL_STR, RG_PYVAL_TUPLE, RG_PYVAL_LIST };
 struct rg_pyval {
 	enum rg_pyval_kind kind;
 	const char *str;		/* RG_PYVAL_STR */
-	const char *const *items;	/* RG_PYVAL_TUPLE */
-	size_t n;			/* RG_PYVAL_TUPLE */
+	const char *const *items;	/* RG_PYVAL_TUPLE, RG_PYVAL_LIST */
+	size_t n;			/* RG_PYVAL_TUPLE, RG_PYVAL_LIST */
 };
 
 /* The names Alembic's script.py.mako templates use. */
