@@ -15,6 +15,8 @@ int rg_cmd_author(struct rg_ctx *ctx, struct rg_author_opts *opts)
 {
 	struct rg_author_plan plan = { 0 };
 	struct rg_str warnings = RG_STR_INIT;
+	struct timespec now;
+	const char *epoch = getenv("SOURCE_DATE_EPOCH");
 	char bad[16];
 	int status = 0;
 
@@ -23,6 +25,19 @@ int rg_cmd_author(struct rg_ctx *ctx, struct rg_author_opts *opts)
 		rg_error_set(RG_EINVALID, "Character(s) '%s' not allowed in revision identifier '%s'", bad,
 			     opts->rev_id);
 		return rg_cmd_failed(ctx, rg_error_last());
+	}
+	/* reproducible output (tests, docs): the reproducible-builds convention */
+	if (epoch && *epoch) {
+		char *end;
+		long long v = strtoll(epoch, &end, 10);
+
+		if (*end || v < 0) {
+			rg_error_set(RG_EINVALID, "SOURCE_DATE_EPOCH '%s' is not a number of seconds", epoch);
+			return rg_cmd_failed(ctx, rg_error_last());
+		}
+		now.tv_sec = (time_t)v;
+		now.tv_nsec = 0;
+		opts->now = &now;
 	}
 	if (!ctx->map) {
 		int err = rg_script_load(&ctx->map, ctx->cfg, &warnings);
