@@ -273,7 +273,7 @@ int rg_author_date(struct rg_author_date *out, const char *timezone, const struc
 		if (err)
 			return err;
 		out->aware = true;
-	} else if (!localtime_r(&ts.tv_sec, &tm)) {
+	} else if (tzset(), !localtime_r(&ts.tv_sec, &tm)) {
 		return rg_error_set(RG_EINVALID, "cannot compute the local time");
 	}
 fields:
@@ -860,8 +860,13 @@ int rg_author_plan(struct rg_author_plan *out, const struct rg_config *cfg,
 	}
 	for (i = 0; i < cfg->version_locations.n; i++) {
 		char *loc = rg_fs_normpath(cfg->version_locations.items[i]);
-		bool same = loc && !strcmp(loc, norm);
+		bool same;
 
+		if (!loc) {
+			err = RG_ENOMEM;
+			goto out;
+		}
+		same = !strcmp(loc, norm);
 		free(loc);
 		if (same)
 			break;
