@@ -944,6 +944,16 @@ int rg_author_plan(struct rg_author_plan *out, const struct rg_config *cfg,
 				break;
 			}
 
+	/* revgraph writes UTF-8 only; Alembic encodes the file as output_encoding says */
+	if (cfg->output_encoding && rg_strcasecmp_ascii(cfg->output_encoding, "utf-8") &&
+	    rg_strcasecmp_ascii(cfg->output_encoding, "utf8") &&
+	    rg_strcasecmp_ascii(cfg->output_encoding, "utf_8")) {
+		err = rg_error_set(RG_EUNSUPPORTED,
+				   "output_encoding '%s' is not supported: revgraph writes revision files in utf-8",
+				   cfg->output_encoding);
+		goto out;
+	}
+
 	/* the template decides the format */
 	{
 		static const char *const tnames[] = { RG_TEMPLATE_PY, RG_TEMPLATE_YAML, RG_TEMPLATE_SQL };

@@ -1582,7 +1582,8 @@ static struct val pyval(const struct rg_pyval *p, struct val *items_store)
 	case RG_PYVAL_STR:
 		return mkstr(p->str ? p->str : "");
 	case RG_PYVAL_TUPLE:
-		v = mkkind(V_TUPLE);
+	case RG_PYVAL_LIST:
+		v = mkkind(p->kind == RG_PYVAL_LIST ? V_LIST : V_TUPLE);
 		for (i = 0; i < p->n; i++)
 			items_store[i] = mkstr(p->items[i] ? p->items[i] : "");
 		v.items = items_store;
@@ -1616,7 +1617,7 @@ static int context_var(struct mk *mk, const char *name, struct val *out)
 	if (pv) {
 		struct val *items = NULL;
 
-		if (pv->kind == RG_PYVAL_TUPLE && pv->n &&
+		if ((pv->kind == RG_PYVAL_TUPLE || pv->kind == RG_PYVAL_LIST) && pv->n &&
 		    !(items = amalloc(mk, pv->n * sizeof(*items))))
 			return -1;
 		*out = pyval(pv, items);

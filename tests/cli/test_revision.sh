@@ -236,6 +236,13 @@ check "truncate_slug_length 0 means 40" 0 \
   "Generating $F/d5_hello_world_this_is_a_very_long_message_.yaml ...  done" -- \
   "$RG" revision -m "Hello, World!  this is -- a very long message that goes beyond forty characters for sure" --rev-id d5
 
+ini output_encoding latin-1
+check "output_encoding other than utf-8" 255 \
+  "FAILED: output_encoding 'latin-1' is not supported: revgraph writes revision files in utf-8" -- \
+  "$RG" revision -m x --rev-id e1
+ini output_encoding UTF-8
+check "output_encoding UTF-8" 0 "Generating $F/e1_x.yaml ...  done" -- "$RG" revision -m x --rev-id e1
+
 # ---------------------------------------------------------------- timezone
 ini timezone Europe/Paris
 check "timezone: a tz name" 0 "Generating $F/t1_paris.yaml ...  done" -- "$RG" revision -m paris --rev-id t1
