@@ -333,5 +333,73 @@ check "a template that renders broken YAML" 255 "Generating $Q/c3_z.yaml ...  do
 FAILED: $Q/c3_z.yaml:3:1: did not find expected ',' or ']' (while parsing a flow sequence at line 2)" -- \
   "$RG" revision -m z --rev-id c3
 
+# ---------------------------------------------------------------- an Alembic project
+mkdir -p "$T/a/migrations/versions"
+cd "$T/a"
+cp "$ROOT/alembic.ini-compat/migrations/script.py.mako" "$ROOT/alembic.ini-compat/migrations/env.py" migrations/
+printf '[alembic]\nscript_location = %%(here)s/migrations\nsqlalchemy.url = sqlite:///%%(here)s/app.db\n' >alembic.ini
+A=$T/a/migrations/versions
+check "alembic: revision" 0 "Generating $A/1975ea83b712_create_account_table.py ...  done" -- \
+  "$RG" revision -m "create account table" --rev-id 1975ea83b712
+eq "alembic: the .py file, as Alembic 1.8.1 writes it" "$(cat "$A/1975ea83b712_create_account_table.py")" '"""create account table
+
+Revision ID: 1975ea83b712
+Revises: 
+Create Date: 2026-11-22 01:38:42
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '"'"'1975ea83b712'"'"'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass'
+check "alembic: upgrade head with no edits" 0 "" -- "$RG" upgrade head
+check "alembic: Ann's revision" 0 "Generating $A/ae1027a6acf0_add_email.py ...  done" -- \
+  "$RG" revision -m "add email" --rev-id ae1027a6acf0
+check "alembic: Bob's revision" 0 "Generating $A/27c6a30d7c24_add_orders.py ...  done" -- \
+  "$RG" revision -m "add orders" --rev-id 27c6a30d7c24 --head 1975ea83b712 --splice
+check "alembic: two heads" 0 "27c6a30d7c24 (head)
+ae1027a6acf0 (head)" -- "$RG" heads
+check "alembic: merge heads" 0 "Generating $A/53fffde5ad5_merge_orders_and_email.py ...  done" -- \
+  "$RG" merge heads -m "merge orders and email" --rev-id 53fffde5ad5
+eq "alembic: the merge's header" "$(grep -E '^(Revises|down_revision|branch_labels|depends_on)' "$A/53fffde5ad5_merge_orders_and_email.py")" \
+  "Revises: 27c6a30d7c24, ae1027a6acf0
+down_revision = ('27c6a30d7c24', 'ae1027a6acf0')
+branch_labels = None
+depends_on = None"
+check "alembic: upgrade head through the merge" 0 "" -- "$RG" upgrade head
+check "alembic: current" 0 "53fffde5ad5 (head) (mergepoint)" -- "$RG" current
+check "alembic: label and two dependencies" 0 "Generating $A/b10000000001_lib.py ...  done" -- \
+  "$RG" revision -m lib --rev-id b10000000001 --branch-label lib --depends-on 27c6 --depends-on ae1027a6acf0
+eq "alembic: a tuple of labels, a list of dependencies" "$(grep -E '^(branch_labels|depends_on)' "$A/b10000000001_lib.py")" \
+  "branch_labels = ('lib',)
+depends_on = ['27c6a30d7c24', 'ae1027a6acf0']"
+check "alembic: one dependency is a string" 0 "Generating $A/c20000000002_on_lib.py ...  done" -- \
+  "$RG" revision -m "on lib" --rev-id c20000000002 --depends-on lib
+eq "alembic: a label kept" "$(grep '^depends_on' "$A/c20000000002_on_lib.py")" "depends_on = 'lib'"
+grep -v branch_labels migrations/script.py.mako >"$T/nolabels.mako"
+cp "$T/nolabels.mako" migrations/script.py.mako
+check "alembic: a script.py.mako without branch_labels" 255 "Generating $A/d30000000003_x.py ...  done
+FAILED: Version d30000000003 specified branch_labels x, however the migration file $A/d30000000003_x.py does not have them; have you upgraded your script.py.mako to include the 'branch_labels' section?" -- \
+  "$RG" revision -m x --rev-id d30000000003 --branch-label x
+printf '"""${message}"""\n<%%inherit file="base.mako"/>\n' >migrations/script.py.mako
+before=$(ls "$A" | wc -l)
+check "alembic: a template outside the Mako subset" 255 \
+  "FAILED: $T/a/migrations/script.py.mako:2: Mako tags like '<%inherit' are not supported" -- \
+  "$RG" revision -m y --rev-id e40000000004 --head d30000000003
+eq "alembic: nothing written" "$(ls "$A" | wc -l)" "$before"
+
 echo "test_revision: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -24,8 +24,8 @@ error cases (illegal id characters, several heads, a non-head without
 ``--version-path``, an unknown ``--depends-on``).  Each project has its own
 template: ``generic``, ``async``, ``multidb`` (which reads
 ``config.get_main_option("databases")`` in ``revision`` and gets the string
-``"config"`` in ``merge``) and a ``truncate_slug_length``.  At the end both
-twins ``upgrade heads`` on SQLite and ``current`` is compared.
+``"config"`` in ``merge``) and a ``truncate_slug_length``.  At the end the ``generic`` twins
+``upgrade heads`` on SQLite and ``current`` is compared.
 
 Usage::
 
@@ -60,6 +60,19 @@ MESSAGES = [
     "fix #12: drop   spaces ",
     "snake_case and CamelCase",
 ]
+
+
+def canonical(text):
+    """Output with the parts Alembic 1.8.1 prints in hash order sorted.
+
+    Branch labels (and normalised dependencies) inside parentheses come out
+    of Python sets, so ``(lbl_a, lbl_b)`` is compared with its items sorted.
+    A revision made with ``-m ""`` has no first paragraph of its own, so its
+    ``history`` line shows the header, Create Date included: masked.
+    """
+    text = re.sub(r"\(([^()]*, [^()]*)\)",
+                  lambda m: "(" + ", ".join(sorted(m.group(1).split(", "))) + ")", text)
+    return re.sub(r"(?m)^Create Date: .*$", "Create Date: <DATE>", text)
 
 
 class Twins:
@@ -141,14 +154,15 @@ class Twins:
     def state(self, name):
         a = self.run("alembic", ["heads"])
         r = self.run("revgraph", ["heads"])
-        self.expect(name + ": heads", r[:2], a[:2])
+        self.expect(name + ": heads", (r[0], canonical(r[1])), (a[0], canonical(a[1])))
         a = self.run("alembic", ["history"])
         r = self.run("revgraph", ["history"])
         if a[3]:
             # hash order in Alembic's topological sort: compare as sets
-            self.expect(name + ": history (as a set)", sorted(r[1].splitlines()), sorted(a[1].splitlines()))
+            self.expect(name + ": history (as a set)", sorted(canonical(r[1]).splitlines()),
+                        sorted(canonical(a[1]).splitlines()))
         else:
-            self.expect(name + ": history", r[1], a[1])
+            self.expect(name + ": history", canonical(r[1]), canonical(a[1]))
 
 
 class Graph:
@@ -164,7 +178,7 @@ class Graph:
         return [i for i in self.ids if i not in children]
 
 
-def sequence(t, rng, steps, tag):
+def sequence(t, rng, steps, tag, upgrade):
     g = Graph()
     counter = [0]
 
@@ -259,8 +273,19 @@ def sequence(t, rng, steps, tag):
             status = t.both(name + " error %s" % " ".join(argv[:1] + argv[3:]), argv)[0]
             t.expect(name + " error refused", status, 255)
 
+    if not upgrade:
+        return
     # both twins can run what they made
-    t.both("%s upgrade heads" % tag, ["upgrade", "heads"])
+    a = t.run("alembic", ["upgrade", "heads"])
+    if a[0] == 1 and "Traceback" in a[2]:
+        # Alembic 1.8.1's version-table upkeep crashes on some graphs with
+        # dependencies (KeyError in _delete_version); revgraph's own
+        # migration tests cover those; nothing to compare here
+        print("NOTE %s: Alembic crashed in upgrade heads: %s" % (tag, a[2].strip().splitlines()[-1]))
+        return
+    r = t.run("revgraph", ["upgrade", "heads"])
+    t.expect("%s upgrade heads: status" % tag, r[0], a[0])
+    t.expect("%s upgrade heads: stdout" % tag, r[1], a[1])
     a = t.run("alembic", ["current"])
     r = t.run("revgraph", ["current"])
     t.expect("%s current after upgrade (as a set)" % tag, sorted(r[1].splitlines()), sorted(a[1].splitlines()))
@@ -292,7 +317,10 @@ def fixed_cases(t):
     t.both("merge heads, one head", ["merge", "heads", "--rev-id", "f60000000006"])
     t.state("after merge")
     t.both("upgrade", ["upgrade", "heads"])
-    t.both("current", ["current"])
+    a = t.run("alembic", ["current"])
+    r = t.run("revgraph", ["current"])
+    # Alembic prints a set of Revision objects: identity-hash order
+    t.expect("current (as a set)", sorted(r[1].splitlines()), sorted(a[1].splitlines()))
 
 
 def main():
@@ -301,7 +329,7 @@ def main():
     ap.add_argument("--source", required=True)
     ap.add_argument("--keep", help="work in this directory and leave it")
     ap.add_argument("--seed", type=int, help="run only this seed")
-    ap.add_argument("--steps", type=int, default=14)
+    ap.add_argument("--steps", type=int, default=24)
     args = ap.parse_args()
 
     work = args.keep or tempfile.mkdtemp(prefix="rg-author-conf-")
@@ -315,6 +343,8 @@ def main():
             ("s3", "multidb", {"databases": "engine1, engine2"}),
             ("s4", "generic", {"file_template": "%%(rev)s-%%(slug).10s"}),
             ("s5", "generic", {}),
+            ("s6", "generic", {"truncate_slug_length": "5"}),
+            ("s7", "generic", {}),
         ]
         for n, (tag, template, edits) in enumerate(projects):
             if args.seed is not None and args.seed != n:
@@ -323,7 +353,8 @@ def main():
             if tag == "fixed":
                 fixed_cases(t)
             else:
-                sequence(t, random.Random(n), args.steps, tag)
+                # async needs aiosqlite and multidb per-database URLs: no upgrade there
+                sequence(t, random.Random(n), args.steps, tag, template == "generic")
             passed += t.passed
             failed += t.failed
     finally:
