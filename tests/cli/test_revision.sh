@@ -261,6 +261,11 @@ check "timezone: the date tokens follow it" 0 "Generating $F/2208-t3.yaml ...  d
 eq "timezone: a half-hour offset" "$(grep '^create_date' "$F/2208-t3.yaml")" "create_date: 2026-11-21 22:08:42-03:30"
 ini timezone Nowhere/Nope
 check "timezone: unknown" 255 "FAILED: Can't locate timezone: Nowhere/Nope" -- "$RG" revision -m x --rev-id t4
+ini timezone ''
+check "timezone empty: dateutil's local zone" 0 "Generating $F/0708-t5.yaml ...  done" -- \
+  env TZ=Asia/Kolkata "$RG" revision -m kolkata --rev-id t5
+eq "timezone empty: aware, with the local offset" "$(grep '^create_date' "$F/0708-t5.yaml")" \
+  "create_date: 2026-11-22 07:08:42+05:30"
 sed -i '/^timezone =/d' alembic.ini
 check "no timezone: naive local time (TZ)" 0 "Generating $F/0708-t4.yaml ...  done" -- \
   env TZ=Asia/Kolkata "$RG" revision -m kolkata --rev-id t4
