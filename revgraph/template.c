@@ -2158,8 +2158,9 @@ static int until(struct mk *mk, size_t pos, bool nesting, const char *const *end
 		pos++;
 	}
 	if (n_ends == 1)
-		return INVALID(mk, start_off, "Expected: %s", ends[0]);
-	return INVALID(mk, start_off, "Expected: %s,%s", ends[0], ends[1]);
+		return INVALID(mk, start_off, "unterminated '%.2s': expected '%s'", t + start_off, ends[0]);
+	return INVALID(mk, start_off, "unterminated '%.2s': expected '%s' or '%s'", t + start_off,
+		       ends[0], ends[1]);
 }
 
 /* The filters of `${expr | f1, f2}`: comma-separated names. */
