@@ -1234,6 +1234,17 @@ static long escape_literal(const char *p, size_t *used)
 	}
 }
 
+static void regex_release(struct regex *re)
+{
+	size_t i;
+
+	for (i = 0; i < re->n; i++)
+		free(re->items[i].ranges);
+	free(re->items);
+	re->items = NULL;
+	re->n = 0;
+}
+
 static int regex_compile(struct mk *mk, size_t off, const char *pat, struct regex *re)
 {
 	size_t alloc = 0, used;
@@ -1356,20 +1367,10 @@ out_class:
 	}
 	ret = 0;
 out:
+	if (ret)
+		regex_release(re);
 	return ret;
 }
-
-static void regex_release(struct regex *re)
-{
-	size_t i;
-
-	for (i = 0; i < re->n; i++)
-		free(re->items[i].ranges);
-	free(re->items);
-	re->items = NULL;
-	re->n = 0;
-}
-
 /* Does item `it` match code point cp?  -1 (error set) when unsure. */
 static int item_matches(struct mk *mk, size_t off, const struct ritem *it, uint32_t cp)
 {

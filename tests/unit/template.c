@@ -377,6 +377,8 @@ static const struct err_case err_cases[] = {
 	/* re.split() outside the regex subset */
 	{ "<%! import re %>${re.split('(,)', 'a,b')}", 1, U, "the regular expression operator '(' is not supported here" },
 	{ "<%! import re %>${re.split('a**', 'a')}", 1, U, "the regular expression operator '*'" },
+	{ "<%! import re %>${re.split(',[a-z]$', 'a')}", 1, U, "the regular expression operator '$'" },
+	{ "<%! import re %>${re.split(',[a-z]\\s\\Z', 'a')}", 1, U, "the regular expression escape '\\Z'" },
 	{ "<%! import re %>${re.split(',*', 'a,b')}", 1, U, "a regular expression that matches the empty string" },
 	{ "<%! import re %>${re.split('\\\\b', 'a')}", 1, U, "the regular expression escape '\\b' is not supported" },
 	{ "<%! import re %>${re.split('[\\\\b]', 'a')}", 1, U, "the regular expression escape '\\b'" },
