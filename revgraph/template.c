@@ -756,7 +756,7 @@ static int expect(struct lex *lx, const char *s)
 
 enum ekind {
 	E_CONST, E_NAME, E_ATTR, E_CALL, E_MOD, E_ADD, E_NOT, E_AND, E_OR,
-	E_IFEXP, E_CMP, E_TUPLE
+	E_IFEXP, E_CMP, E_TUPLE, E_LIST
 };
 
 enum cmp { C_EQ, C_NE, C_IS, C_ISNOT, C_IN, C_NOTIN };
@@ -769,7 +769,7 @@ struct expr {
 	bool declared;			/* E_NAME: assigned earlier in the template */
 	enum cmp cmp;			/* E_CMP */
 	struct expr *a, *b, *c;
-	struct expr **args;		/* E_CALL, E_TUPLE */
+	struct expr **args;		/* E_CALL, E_TUPLE, E_LIST */
 	size_t n;
 };
 
@@ -922,6 +922,18 @@ static int parse_atom(struct lex *lx, struct expr **out)
 			return -1;
 		if (e->n == 1 && !trailing)
 			e = e->args[0];	/* parenthesised expression */
+		*out = e;
+		return 0;
+	}
+	if (tok_is(lx, "[")) {
+		bool trailing;
+
+		if (next(lx))
+			return -1;
+		if (!(e = new_expr(mk, E_LIST, off)))
+			return -1;
+		if (parse_list(lx, "]", &e->args, &e->n, &trailing))
+			return -1;
 		*out = e;
 		return 0;
 	}
@@ -1222,6 +1234,17 @@ static long escape_literal(const char *p, size_t *used)
 	}
 }
 
+static void regex_release(struct regex *re)
+{
+	size_t i;
+
+	for (i = 0; i < re->n; i++)
+		free(re->items[i].ranges);
+	free(re->items);
+	re->items = NULL;
+	re->n = 0;
+}
+
 static int regex_compile(struct mk *mk, size_t off, const char *pat, struct regex *re)
 {
 	size_t alloc = 0, used;
@@ -1344,20 +1367,10 @@ out_class:
 	}
 	ret = 0;
 out:
+	if (ret)
+		regex_release(re);
 	return ret;
 }
-
-static void regex_release(struct regex *re)
-{
-	size_t i;
-
-	for (i = 0; i < re->n; i++)
-		free(re->items[i].ranges);
-	free(re->items);
-	re->items = NULL;
-	re->n = 0;
-}
-
 /* Does item `it` match code point cp?  -1 (error set) when unsure. */
 static int item_matches(struct mk *mk, size_t off, const struct ritem *it, uint32_t cp)
 {
@@ -1884,6 +1897,24 @@ static int eval_cmp(struct mk *mk, const struct expr *e, const struct val *a,
 	return 0;
 }
 
+/* Does Python's str have this attribute (a method or a dunder)? */
+static bool is_str_attr(const char *name)
+{
+	static const char *const methods[] = {
+		"capitalize", "casefold", "center", "count", "encode", "endswith",
+		"expandtabs", "find", "format", "format_map", "index", "isalnum",
+		"isalpha", "isascii", "isdecimal", "isdigit", "isidentifier",
+		"islower", "isnumeric", "isprintable", "isspace", "istitle",
+		"isupper", "join", "ljust", "lower", "lstrip", "maketrans",
+		"partition", "removeprefix", "removesuffix", "replace", "rfind",
+		"rindex", "rjust", "rpartition", "rsplit", "rstrip", "split",
+		"splitlines", "startswith", "strip", "swapcase", "title",
+		"translate", "upper", "zfill",
+	};
+
+	return !strncmp(name, "__", 2) || in_list(name, methods, sizeof(methods) / sizeof(methods[0]));
+}
+
 static int eval(struct mk *mk, const struct expr *e, bool module, struct val *out)
 {
 	struct val a, b, *args = NULL;
@@ -1905,7 +1936,8 @@ static int eval(struct mk *mk, const struct expr *e, bool module, struct val *ou
 			*out = mkfn(F_CFG_GET);
 		else if (a.kind == V_RE && !strcmp(e->name, "split"))
 			*out = mkfn(F_RE_SPLIT);
-		else if (a.kind == V_STR || a.kind == V_NONE || a.kind == V_UNDEF)
+		else if ((a.kind == V_STR && !is_str_attr(e->name)) || a.kind == V_UNDEF ||
+			 (a.kind == V_NONE && strncmp(e->name, "__", 2)))
 			return INVALID(mk, e->off, "AttributeError: '%s' object has no attribute '%s'",
 				       type_name(&a), e->name);
 		else
@@ -1922,7 +1954,8 @@ static int eval(struct mk *mk, const struct expr *e, bool module, struct val *ou
 				return -1;
 		return call(mk, e, &a, args, e->n, out);
 	case E_TUPLE:
-		*out = mkkind(V_TUPLE);
+	case E_LIST:
+		*out = mkkind(e->kind == E_TUPLE ? V_TUPLE : V_LIST);
 		if (e->n && !(args = amalloc(mk, e->n * sizeof(*args))))
 			return -1;
 		for (i = 0; i < e->n; i++)
@@ -2015,6 +2048,7 @@ struct node {
 	const char *text;		/* N_TEXT */
 	size_t len;
 	struct expr *expr;		/* N_EXPR; N_FOR: the iterable */
+	bool empty;			/* N_EXPR: `${}`, no expression at all */
 	const char **filters;		/* N_EXPR */
 	size_t *filter_offs;
 	size_t n_filters;
@@ -2126,8 +2160,9 @@ static int until(struct mk *mk, size_t pos, bool nesting, const char *const *end
 		pos++;
 	}
 	if (n_ends == 1)
-		return INVALID(mk, start_off, "Expected: %s", ends[0]);
-	return INVALID(mk, start_off, "Expected: %s,%s", ends[0], ends[1]);
+		return INVALID(mk, start_off, "unterminated '%.2s': expected '%s'", t + start_off, ends[0]);
+	return INVALID(mk, start_off, "unterminated '%.2s': expected '%s' or '%s'", t + start_off,
+		       ends[0], ends[1]);
 }
 
 /* The filters of `${expr | f1, f2}`: comma-separated names. */
@@ -2144,6 +2179,8 @@ static int parse_filters(struct mk *mk, struct node *n, size_t start, size_t end
 		return -1;
 	if (lex_init(&lx, mk, start, end, false))
 		return -1;
+	if (lx.tok.kind == T_END)
+		return 0;	/* `${x | }`: no filters */
 	for (;;) {
 		if (lx.tok.kind != T_NAME || is_keyword(&lx))
 			return lx.tok.kind == T_END
@@ -2181,10 +2218,12 @@ static int parse_expression(struct parser *ps)
 		return -1;
 	if (lex_init(&lx, mk, body, stop, false))
 		return -1;
-	if (lx.tok.kind == T_END)
-		return INVALID(mk, start, "empty ${} expression");
-	if (parse_testlist(&lx, &n->expr))
+	if (lx.tok.kind == T_END) {
+		/* Mako writes str() of nothing: "" (and fails with `n`) */
+		n->empty = true;
+	} else if (parse_testlist(&lx, &n->expr)) {
 		return -1;
+	}
 	if (lx.tok.kind != T_END)
 		return tok_unexpected(&lx);
 	if (fend && parse_filters(mk, n, stop + 1, fend))
@@ -2217,7 +2256,7 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 		size_t ls, i;
 		long col = 0;
 
-		while (lx.tok.kind == T_NEWLINE || tok_is(&lx, ";"))
+		while (lx.tok.kind == T_NEWLINE)
 			if (next(&lx))
 				return -1;
 		if (lx.tok.kind == T_END)
@@ -2271,6 +2310,8 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 		}
 		*tail = st;
 		tail = &st->next;
+		if (tok_is(&lx, ";") && next(&lx))
+			return -1;
 	}
 	return 0;
 }
@@ -2378,6 +2419,8 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 		return 0;
 	}
 	/* elif / else */
+	if (fr && !strcmp(fr->keyword, "for") && !strcmp(kw, "else"))
+		return UNSUPPORTED(mk, off, "'else' of a 'for' loop is not supported");
 	if (!fr || strcmp(fr->keyword, "if"))
 		return INVALID(mk, off, "Keyword '%s' not a legal ternary for keyword '%s'", kw,
 			       fr ? fr->keyword : "(none)");
@@ -2449,7 +2492,7 @@ static int match_control_line(struct parser *ps)
 	else if (p < mk->len && t[p] == '\n')
 		p++;
 	else if (p < mk->len)
-		return 0;	/* a lone \r: Mako does not see a control line */
+		return UNSUPPORTED(mk, off, "a carriage return inside a control line is not supported");
 	ps->pos = p;
 	if (comment)
 		return 1;
@@ -2523,7 +2566,7 @@ static int skip_header(struct mk *mk, size_t *pos)
 
 		while (eol < mk->len && t[eol] != '\n')
 			eol++;
-		for (e = eol; e > *pos + 6; e--) {
+		for (e = eol - 1; e > *pos + 6 && e < mk->len; e--) {
 			size_t c = e - 6, v, ve;
 			struct rg_str enc = RG_STR_INIT;
 			bool ok;
@@ -2539,6 +2582,11 @@ static int skip_header(struct mk *mk, size_t *pos)
 				continue;
 			if (v > eol)
 				return UNSUPPORTED(mk, *pos, "a coding comment spanning lines is not supported");
+			if (eol >= mk->len)
+				return 0;	/* no newline: Mako's regex does not match */
+			if (*pos == 3 && (ve - v != 5 || memcmp(t + v, "utf-8", 5)))
+				return INVALID(mk, *pos, "Found utf-8 BOM in file, with conflicting magic encoding comment of '%.*s'",
+					       (int)(ve - v), t + v);
 			for (i = v; i < ve; i++)
 				if (t[i] != '-' && t[i] != '_')
 					rg_str_addch(&enc, (char)(t[i] | 0x20));
@@ -2549,8 +2597,6 @@ static int skip_header(struct mk *mk, size_t *pos)
 			if (!ok)
 				return UNSUPPORTED(mk, *pos, "the template encoding '%.*s' is not supported",
 						   (int)(ve - v), t + v);
-			if (eol >= mk->len)
-				return 0;	/* no newline: Mako's regex does not match */
 			*pos = eol + 1;
 			return 0;
 		}
@@ -2644,11 +2690,15 @@ static int render_expr(struct mk *mk, const struct node *n, struct rg_str *out)
 	bool raw = false;
 	const char *s;
 
-	if (eval(mk, n->expr, false, &v))
-		return -1;
 	for (i = 0; i < n->n_filters; i++)
 		if (!strcmp(n->filters[i], "n"))
 			raw = true;
+	if (n->empty && raw)
+		return INVALID(mk, n->off, "TypeError: write() takes exactly one argument (0 given)");
+	if (n->empty)
+		v = mkstr("");
+	else if (eval(mk, n->expr, false, &v))
+		return -1;
 	if (!raw) {
 		if (to_str(mk, n->off, &v, &s))
 			return -1;

@@ -37,6 +37,21 @@ struct rg_mako_vars {
  * Render `text` (len bytes, the template read from `path`) into `out`.
  * Returns 0, or -1 with the error slot set to "<path>:<line>: <what>" for a
  * construct outside the supported subset, or an evaluation error, or OOM.
+ *
+ * The template sees what Alembic 1.8.1's ScriptDirectory.generate_revision()
+ * passes to render(): the fields above plus `comma` (format_as_comma) and
+ * `config`.  A NULL `imports`/`upgrades`/`downgrades` is not passed at all
+ * (a plain `revision` passes none of them: `${upgrades}` is then an error
+ * and `upgrades if upgrades else "pass"` is "pass"); a non-NULL one, even
+ * "", is passed as that str.  With `get_main_option` NULL, `config` is the
+ * string "config", as `merge` passes it.  A NULL `str` or tuple item, or a
+ * NULL up_revision/message/create_date, counts as "".
+ *
+ * Error codes (rg_error_code()): RG_EUNSUPPORTED for valid Mako/Python
+ * outside the subset, RG_EINVALID for what Mako or Python would reject too
+ * (syntax errors, NameError: Undefined, a TypeError...), RG_ENOMEM.  On
+ * error `out` is unchanged, except that an allocation failure while
+ * appending to it leaves it failed (str.h).  The template must be UTF-8.
  */
 int rg_mako_render(const char *path, const char *text, size_t len,
 		   const struct rg_mako_vars *vars, struct rg_str *out);

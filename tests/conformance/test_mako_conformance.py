@@ -19,8 +19,8 @@ imports/upgrades/downgrades, present and missing ``databases`` options,
 
 Then every fixture in ``tests/resources/mako/errors/`` (each construct
 outside the subset) must fail with exactly one line
-``<path>:<line>: ...``, the line given by the fixture's first line
-``## error-line: N``.
+``<path>:<line>: ...``, the line given by the fixture's
+``## error-line: N`` line (a Mako comment).
 
 Usage::
 
@@ -219,16 +219,15 @@ def variants(tmp, paths):
 def check_errors(tool, source, res):
     for path in sorted(glob.glob(os.path.join(source, "tests/resources/mako/errors/*.mako"))):
         with open(path, "rb") as f:
-            first = f.readline().decode()
-        m = re.match(r"## error-line: (\d+)", first)
+            m = re.search(rb"^## error-line: (\d+)$", f.read(), re.M)
         if not m:
-            res.fail(path, "no '## error-line: N' first line")
+            res.fail(path, "no '## error-line: N' line")
             continue
         kw = {"up_revision": "ae1027a6acf", "down_revision": None, "branch_labels": None,
               "depends_on": None, "message": "m",
               "create_date": datetime.datetime(2026, 1, 1)}
         ok, out = render_rg(tool, path, kw, {"databases": "a, b"}, False)
-        want = "%s:%s: " % (path, m.group(1))
+        want = "%s:%s: " % (path, m.group(1).decode())
         if ok:
             res.fail(path, "rendered instead of failing")
         elif not out.startswith(want) or out.count("\n") != 1:
@@ -243,7 +242,7 @@ def main():
     ap.add_argument("--source", default=os.path.join(os.path.dirname(__file__), "..", ".."))
     ap.add_argument("--tool", default=os.environ.get("RG_MAKO_RENDER"))
     ap.add_argument("--seed", type=int, default=None)
-    ap.add_argument("--sets", type=int, default=60)
+    ap.add_argument("--sets", type=int, default=40)
     args = ap.parse_args()
     if not args.tool:
         sys.exit("no --tool and no $RG_MAKO_RENDER")

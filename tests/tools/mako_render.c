@@ -26,6 +26,24 @@ struct option {
 static struct option options[64];
 static size_t n_options;
 
+/* everything allocated, freed at exit so that sanitizer builds stay quiet */
+static void *allocated[1024];
+static size_t n_allocated;
+
+static void *keep(void *p)
+{
+	if (!p || n_allocated == sizeof(allocated) / sizeof(allocated[0]))
+		exit(2);
+	allocated[n_allocated++] = p;
+	return p;
+}
+
+static void free_all(void)
+{
+	while (n_allocated)
+		free(allocated[--n_allocated]);
+}
+
 static const char *get_option(void *ud, const char *key)
 {
 	size_t i;
@@ -40,10 +58,8 @@ static const char *get_option(void *ud, const char *key)
 static char *unhex(const char *h)
 {
 	size_t n = strlen(h), i;
-	char *out = malloc(n / 2 + 1);
+	char *out = keep(malloc(n / 2 + 1));
 
-	if (!out)
-		exit(2);
 	if (!strcmp(h, "-")) {
 		out[0] = '\0';
 		return out;
@@ -63,7 +79,7 @@ static void read_pyval(struct rg_pyval *v, char *kind, char *rest)
 {
 	char *save = NULL, *tok;
 	const char **items = NULL;
-	size_t n = 0;
+	size_t n = 0, i, count = 1;
 
 	if (!strcmp(kind, "none")) {
 		v->kind = RG_PYVAL_NONE;
@@ -72,12 +88,11 @@ static void read_pyval(struct rg_pyval *v, char *kind, char *rest)
 		v->str = unhex(rest ? rest : "-");
 	} else {
 		v->kind = RG_PYVAL_TUPLE;
-		for (tok = rest ? strtok_r(rest, " ", &save) : NULL; tok; tok = strtok_r(NULL, " ", &save)) {
-			items = realloc(items, (n + 1) * sizeof(*items));
-			if (!items)
-				exit(2);
+		for (i = 0; rest && rest[i]; i++)
+			count += rest[i] == ' ';
+		items = keep(malloc(count * sizeof(*items)));
+		for (tok = rest ? strtok_r(rest, " ", &save) : NULL; tok; tok = strtok_r(NULL, " ", &save))
 			items[n++] = unhex(tok);
-		}
 		v->items = items;
 		v->n = n;
 	}
@@ -116,7 +131,7 @@ int main(int argc, char **argv)
 		if (!strcmp(name, "option")) {
 			if (n_options == 64)
 				return 2;
-			options[n_options].name = strdup(kind);
+			options[n_options].name = keep(strdup(kind));
 			options[n_options++].value = unhex(rest ? rest : "-");
 		} else if (!strcmp(name, "down_revision")) {
 			read_pyval(&vars.down_revision, kind, rest);
@@ -151,16 +166,17 @@ int main(int argc, char **argv)
 	fseek(f, 0, SEEK_END);
 	size = ftell(f);
 	rewind(f);
-	text = malloc((size_t)size + 1);
-	if (!text || fread(text, 1, (size_t)size, f) != (size_t)size)
+	text = keep(malloc((size_t)size + 1));
+	if (fread(text, 1, (size_t)size, f) != (size_t)size)
 		return 2;
 	fclose(f);
 	if (rg_mako_render(argv[1], text, (size_t)size, &vars, &out)) {
 		fprintf(stderr, "%s\n", rg_error_last());
+		free_all();
 		return 1;
 	}
 	fwrite(out.buf, 1, out.len, stdout);
 	rg_str_release(&out);
-	free(text);
+	free_all();
 	return 0;
 }
