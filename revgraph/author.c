@@ -338,8 +338,8 @@ int rg_author_file_name(struct rg_str *out, const char *tmpl, const char *rev, c
 	const char *p = tmpl;
 
 	while (*p) {
-		const char *start = p, *key, *conv_at;
-		char flags[8], fmt[48], conv;
+		const char *start = p, *key;
+		char flags[8], conv;
 		size_t klen, nf = 0;
 		long width = -1, prec = -1, ival = 0;
 		const char *sval = NULL;
@@ -380,7 +380,6 @@ int rg_author_file_name(struct rg_str *out, const char *tmpl, const char *rev, c
 				prec = prec * 10 + (*p - '0');
 		while (*p == 'h' || *p == 'l' || *p == 'L')
 			p++;
-		conv_at = p;
 		conv = *p;
 		if (!conv || !strchr("sradiuoxXeEfFgGc", conv))
 			return rg_error_set(RG_EINVALID,
@@ -430,34 +429,30 @@ int rg_author_file_name(struct rg_str *out, const char *tmpl, const char *rev, c
 			add_padded(out, num, left, width, prec);
 			continue;
 		}
-		(void)conv_at;
+		if (conv == 'c') {
+			utf8_add(out, (uint32_t)ival);
+			continue;
+		}
 		{
+			/* the C conversion of the same spec: flags, width and precision are C's too */
 			struct rg_str f = RG_STR_INIT;
+			bool real = strchr("eEfFgG", conv) != NULL;
 
 			rg_str_addf(&f, "%%%s", flags);
 			if (width >= 0)
 				rg_str_addf(&f, "%ld", width);
 			if (prec >= 0)
 				rg_str_addf(&f, ".%ld", prec);
-			if (strchr("eEfFgG", conv)) {
-				rg_str_addch(&f, conv);
-				if (rg_str_check(&f) || f.len >= sizeof(fmt))
-					return rg_str_check(&f) ? RG_ENOMEM : RG_EINVALID;
-				memcpy(fmt, f.buf, f.len + 1);
-				rg_str_release(&f);
-				rg_str_addf(out, fmt, (double)ival);
-			} else if (conv == 'c') {
-				rg_str_release(&f);
-				utf8_add(out, (uint32_t)ival);
-			} else {
-				rg_str_adds(&f, "l");
-				rg_str_addch(&f, conv == 'i' || conv == 'u' ? 'd' : conv);
-				if (rg_str_check(&f) || f.len >= sizeof(fmt))
-					return rg_str_check(&f) ? RG_ENOMEM : RG_EINVALID;
-				memcpy(fmt, f.buf, f.len + 1);
-				rg_str_release(&f);
-				rg_str_addf(out, fmt, ival);
-			}
+			if (!real)
+				rg_str_addch(&f, 'l');
+			rg_str_addch(&f, conv == 'i' || conv == 'u' ? 'd' : conv);
+			if (rg_str_check(&f))
+				return RG_ENOMEM;
+			if (real)
+				rg_str_addf(out, f.buf, (double)ival);
+			else
+				rg_str_addf(out, f.buf, ival);
+			rg_str_release(&f);
 		}
 	}
 	return rg_str_check(out);
