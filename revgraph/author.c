@@ -862,6 +862,10 @@ int rg_author_plan(struct rg_author_plan *out, const struct rg_config *cfg,
 			goto out;
 		}
 		same = !strcmp(loc, norm);
+		/* recursive_version_locations: a head's subdirectory is part of its location */
+		if (cfg->recursive && !opts->version_path && !strncmp(loc, norm, strlen(loc)) &&
+		    norm[strlen(loc)] == '/')
+			same = true;
 		free(loc);
 		if (same)
 			break;

@@ -292,6 +292,14 @@ l2 (head)" -- "$RG" heads
 check "merge across locations: the first head's directory" 0 "Generating $T/v/s/versions/m1_.yaml ...  done" -- \
   "$RG" merge heads --rev-id m1
 check "upgrade across locations" 0 "" -- "$RG" upgrade heads
+ini recursive_version_locations true
+mkdir lib/sub
+mv lib/l1_lib_root.yaml lib/l2_lib_next.yaml lib/sub/
+check "recursive locations: next to the head, in its subdirectory" 0 "Generating $T/v/lib/sub/l3_lib_third.yaml ...  done" -- \
+  "$RG" revision -m "lib third" --head l2 --splice --rev-id l3
+check "recursive locations: --version-path must still name a location" 255 \
+  "FAILED: Path lib/sub is not represented in current version locations" -- \
+  "$RG" revision -m x --head l3 --version-path lib/sub --rev-id l4
 
 # ---------------------------------------------------------------- templates
 mkdir "$T/q"
