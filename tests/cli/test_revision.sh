@@ -301,6 +301,19 @@ check "recursive locations: --version-path must still name a location" 255 \
   "FAILED: Path lib/sub is not represented in current version locations" -- \
   "$RG" revision -m x --head l3 --version-path lib/sub --rev-id l4
 
+# ---------------------------------------------------------------- versions-example
+cp -r "$ROOT/versions-example" "$T/ex"
+cd "$T/ex"
+rm -f example.db
+check "versions-example: revision on a labelled branch" 0 \
+  "Generating $T/ex/versions/a1_add_ip_index.yaml ...  done" -- \
+  "$RG" revision -m "add ip index" --head networking@head --rev-id a1
+check "versions-example: merge heads (real heads only)" 0 "Generating $T/ex/versions/b1_.yaml ...  done" -- \
+  "$RG" merge heads --rev-id b1
+eq "versions-example: the merge's parents" "$(grep '^down_revision' versions/b1_.yaml)" \
+  "down_revision: ['a1', 'f0000000000f']"
+check "versions-example: upgrade heads" 0 "" -- "$RG" upgrade heads
+
 # ---------------------------------------------------------------- templates
 mkdir "$T/q"
 cd "$T/q"
