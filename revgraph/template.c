@@ -26,12 +26,6 @@ struct chunk {
 	union { max_align_t a; void *p; } data[];
 };
 
-struct binding {
-	const char *name;
-	struct val_box *v;
-	struct binding *next;
-};
-
 struct mk {
 	const char *path;
 	const char *text;
@@ -39,8 +33,10 @@ struct mk {
 	const struct rg_mako_vars *vars;
 	struct chunk *arena;
 	struct binding *locals, *globals;
-	const char **declared;		/* names assigned so far (parse order) */
+	const char **declared;		/* names the body assigns (locals) */
 	size_t n_declared, alloc_declared;
+	const char **module_names;	/* names <%! %> blocks assign */
+	size_t n_module_names, alloc_module_names;
 	unsigned depth;			/* expression nesting, bounded */
 };
 
@@ -138,8 +134,11 @@ struct val {
 	enum fn fn;		/* V_FUNC */
 };
 
-struct val_box {
+/* A variable: a local (<% %>, for), or a module-level name (<%! %>). */
+struct binding {
+	const char *name;
 	struct val v;
+	struct binding *next;
 };
 
 static const char *const fn_names[] = {
@@ -164,7 +163,6 @@ static struct val mkfn(enum fn fn)
 {
 	struct val v = { V_FUNC, false, NULL, NULL, 0, fn };
 
-	v.fn = fn;
 	return v;
 }
 
@@ -667,13 +665,15 @@ static int next(struct lex *lx)
 		return 0;
 	}
 	if (is_name_start((unsigned char)t[i])) {
-		size_t j = i;
+		size_t j = i, k;
 		bool raw = false, other = false;
 
 		while (j < lx->end && is_name_char((unsigned char)t[j]))
 			j++;
+		for (k = i; k < j; k++)
+			if ((unsigned char)t[k] >= 0x80)
+				return UNSUPPORTED(mk, i, "non-ASCII names are not supported");
 		if (j < lx->end && (t[j] == '\'' || t[j] == '"') && j - i <= 2) {
-			size_t k;
 			bool prefix = true;
 
 			for (k = i; k < j; k++) {
@@ -766,7 +766,6 @@ struct expr {
 	size_t off;
 	struct val cval;		/* E_CONST */
 	const char *name;		/* E_NAME, E_ATTR */
-	bool declared;			/* E_NAME: assigned earlier in the template */
 	enum cmp cmp;			/* E_CMP */
 	struct expr *a, *b, *c;
 	struct expr **args;		/* E_CALL, E_TUPLE, E_LIST */
@@ -803,24 +802,53 @@ static struct expr *new_expr(struct mk *mk, enum ekind kind, size_t off)
 	return e;
 }
 
-static bool is_declared(const struct mk *mk, const char *name)
+static bool name_in(const char *const *names, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < mk->n_declared; i++)
-		if (!strcmp(mk->declared[i], name))
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
 			return true;
 	return false;
 }
 
-static int declare(struct mk *mk, const char *name)
+static bool is_declared(const struct mk *mk, const char *name)
+{
+	return name_in(mk->declared, mk->n_declared, name);
+}
+
+/* Add `name` to a set of names kept in a growable array. */
+static int add_name(const char ***names, size_t *n, size_t *alloc, const char *name)
+{
+	if (name_in(*names, *n, name))
+		return 0;
+	if (RG_GROW(*names, *n + 1, *alloc))
+		return -1;
+	(*names)[(*n)++] = name;
+	return 0;
+}
+
+/*
+ * Mako makes every name a <% %> block or a `% for` assigns anywhere in the
+ * template a local of the generated render function: using it before an
+ * assignment ran is Python's UnboundLocalError, never a context lookup.
+ */
+static int declare(struct mk *mk, const char *name, size_t off)
+{
+	if (name_in(mk->module_names, mk->n_module_names, name))
+		goto both;
+	return add_name(&mk->declared, &mk->n_declared, &mk->alloc_declared, name);
+both:
+	/* Python would make the module-level name a local of the whole body */
+	return UNSUPPORTED(mk, off, "'%s' is assigned both in <%%! %%> and in the template body", name);
+}
+
+static int declare_module(struct mk *mk, const char *name, size_t off)
 {
 	if (is_declared(mk, name))
-		return 0;
-	if (RG_GROW(mk->declared, mk->n_declared + 1, mk->alloc_declared))
-		return -1;
-	mk->declared[mk->n_declared++] = name;
-	return 0;
+		return UNSUPPORTED(mk, off, "'%s' is assigned both in <%%! %%> and in the template body",
+				   name);
+	return add_name(&mk->module_names, &mk->n_module_names, &mk->alloc_module_names, name);
 }
 
 static int parse_expr(struct lex *lx, struct expr **out);
@@ -907,7 +935,6 @@ static int parse_atom(struct lex *lx, struct expr **out)
 			return -1;
 		if (!(e->name = astrndup(mk, mk->text + off, lx->tok.len)))
 			return -1;
-		e->declared = is_declared(mk, e->name);
 		*out = e;
 		return next(lx);
 	}
@@ -983,14 +1010,15 @@ static int parse_postfix(struct lex *lx, struct expr **out)
 	return 0;
 }
 
-static int parse_arith(struct lex *lx, struct expr **out)
+/* term := postfix ('%' postfix)*  (Python's multiplicative level) */
+static int parse_term(struct lex *lx, struct expr **out)
 {
 	struct expr *e, *p;
 
 	if (parse_postfix(lx, &e))
 		return -1;
-	while (tok_is(lx, "%") || tok_is(lx, "+")) {
-		if (!(p = new_expr(lx->mk, tok_is(lx, "%") ? E_MOD : E_ADD, lx->tok.off)))
+	while (tok_is(lx, "%")) {
+		if (!(p = new_expr(lx->mk, E_MOD, lx->tok.off)))
 			return -1;
 		if (next(lx))
 			return -1;
@@ -999,6 +1027,33 @@ static int parse_arith(struct lex *lx, struct expr **out)
 			return -1;
 		e = p;
 	}
+	if (tok_is(lx, "*") || tok_is(lx, "/") || tok_is(lx, "@"))
+		return UNSUPPORTED(lx->mk, lx->tok.off, "the operator '%.*s' is not supported",
+				   (int)lx->tok.len, lx->mk->text + lx->tok.off);
+	*out = e;
+	return 0;
+}
+
+/* arith := term ('+' term)* */
+static int parse_arith(struct lex *lx, struct expr **out)
+{
+	struct expr *e, *p;
+
+	if (parse_term(lx, &e))
+		return -1;
+	while (tok_is(lx, "+")) {
+		if (!(p = new_expr(lx->mk, E_ADD, lx->tok.off)))
+			return -1;
+		if (next(lx))
+			return -1;
+		p->a = e;
+		if (parse_term(lx, &p->b))
+			return -1;
+		e = p;
+	}
+	if (tok_is(lx, "-") || tok_is(lx, "|") || tok_is(lx, "&") || tok_is(lx, "^"))
+		return UNSUPPORTED(lx->mk, lx->tok.off, "the operator '%.*s' is not supported",
+				   (int)lx->tok.len, lx->mk->text + lx->tok.off);
 	*out = e;
 	return 0;
 }
@@ -1548,19 +1603,9 @@ static const char *const other_builtins[] = {
 	"pageargs",
 };
 
-static bool in_list(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(list[i], name))
-			return true;
-	return false;
-}
-
 static bool is_other_builtin(const char *name)
 {
-	return in_list(name, other_builtins, sizeof(other_builtins) / sizeof(other_builtins[0]));
+	return name_in(other_builtins, sizeof(other_builtins) / sizeof(other_builtins[0]), name);
 }
 
 static struct binding *find_binding(struct binding *b, const char *name)
@@ -1576,13 +1621,13 @@ static int bind(struct mk *mk, struct binding **scope, const char *name, const s
 	struct binding *b = find_binding(*scope, name);
 
 	if (!b) {
-		if (!(b = amalloc(mk, sizeof(*b))) || !(b->v = amalloc(mk, sizeof(*b->v))))
+		if (!(b = amalloc(mk, sizeof(*b))))
 			return -1;
 		b->name = name;
 		b->next = *scope;
 		*scope = b;
 	}
-	b->v->v = *v;
+	b->v = *v;
 	return 0;
 }
 
@@ -1674,14 +1719,14 @@ static int lookup(struct mk *mk, const struct expr *e, bool module, struct val *
 
 	if (!module) {
 		if ((b = find_binding(mk->locals, e->name))) {
-			*out = b->v->v;
+			*out = b->v;
 			return 0;
 		}
-		if (e->declared)
+		if (is_declared(mk, e->name))
 			return INVALID(mk, e->off, "UnboundLocalError: '%s' is used before it is assigned", e->name);
 	}
 	if ((b = find_binding(mk->globals, e->name))) {
-		*out = b->v->v;
+		*out = b->v;
 		return 0;
 	}
 	if (!module) {
@@ -1755,18 +1800,13 @@ static int call(struct mk *mk, const struct expr *e, const struct val *fn,
 		if (args[0].kind != V_STR)
 			return UNSUPPORTED(mk, e->off, "context.get() of a %s key is not supported",
 					   type_name(&args[0]));
-		if (!strcmp(args[0].s, "capture") || !strcmp(args[0].s, "caller"))
-			return UNSUPPORTED(mk, e->off, "context.get('%s') is not supported", args[0].s);
 		if ((r = context_var(mk, args[0].s, out)))
 			return r < 0 ? -1 : 0;
 		if (!strcmp(args[0].s, "repr") || !strcmp(args[0].s, "str")) {
 			*out = mkfn(args[0].s[0] == 'r' ? F_REPR : F_STR);
 			return 0;
 		}
-		if (is_other_builtin(args[0].s) && strcmp(args[0].s, "loop") &&
-		    strcmp(args[0].s, "STOP_RENDERING") && strcmp(args[0].s, "self") &&
-		    strcmp(args[0].s, "local") && strcmp(args[0].s, "parent") &&
-		    strcmp(args[0].s, "pageargs"))
+		if (is_other_builtin(args[0].s))
 			return UNSUPPORTED(mk, e->off, "context.get('%s') is not supported", args[0].s);
 		*out = n == 2 ? args[1] : mkkind(V_NONE);
 		return 0;
@@ -1911,7 +1951,7 @@ static bool is_str_attr(const char *name)
 		"translate", "upper", "zfill",
 	};
 
-	return !strncmp(name, "__", 2) || in_list(name, methods, sizeof(methods) / sizeof(methods[0]));
+	return !strncmp(name, "__", 2) || name_in(methods, sizeof(methods) / sizeof(methods[0]), name);
 }
 
 static int eval(struct mk *mk, const struct expr *e, bool module, struct val *out)
@@ -2287,7 +2327,7 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 				return -1;
 			if (lx.tok.kind != T_NEWLINE && lx.tok.kind != T_END && !tok_is(&lx, ";"))
 				return UNSUPPORTED(mk, lx.tok.off, "only 'import re' is supported");
-			if (!module && declare(mk, "re"))
+			if (module ? declare_module(mk, "re", st->off) : declare(mk, "re", st->off))
 				return -1;
 		} else if (lx.tok.kind == T_NAME && !is_keyword(&lx)) {
 			size_t name_off = lx.tok.off, name_len = lx.tok.len;
@@ -2302,7 +2342,8 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 				return tok_unexpected(&lx);
 			if (!(st->target = astrndup(mk, mk->text + name_off, name_len)))
 				return -1;
-			if (!module && declare(mk, st->target))
+			if (module ? declare_module(mk, st->target, st->off)
+				   : declare(mk, st->target, st->off))
 				return -1;
 		} else {
 			return UNSUPPORTED(mk, st->off, "only 'name = expression' and 'import re' statements are supported");
@@ -2397,7 +2438,7 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 				return UNSUPPORTED(mk, toff, "only 'for NAME in ...:' loops are supported");
 			if (next(&lx) || parse_testlist(&lx, &n->expr))
 				return -1;
-			if (declare(mk, n->target))
+			if (declare(mk, n->target, toff))
 				return -1;
 		} else {
 			if (!(n->branches = amalloc(mk, sizeof(*n->branches))))
@@ -2727,7 +2768,6 @@ static int render_expr(struct mk *mk, const struct node *n, struct rg_str *out)
 			e.kind = E_NAME;
 			e.off = off;
 			e.name = f;
-			e.declared = false;
 			if (lookup(mk, &e, false, &fv))
 				return -1;
 			if (fv.kind != V_FUNC || fv.fn != F_COMMA)
@@ -2842,6 +2882,7 @@ out:
 	free(ps.frames);
 	free(ps.modules);
 	free(mk.declared);
+	free(mk.module_names);
 	while ((c = mk.arena)) {
 		mk.arena = c->next;
 		free(c);
