@@ -491,6 +491,10 @@ struct lex {
 	size_t pos, end;
 	size_t block_start;	/* code blocks: where the first line starts */
 	bool code;		/* a <% %> block: newlines end statements */
+	bool expr;		/* a ${} expression: Mako parses it as a module */
+	bool broken;		/* ${}: a line ended after a token, outside brackets */
+	bool comment_line;	/* ${}: a comment line came before any token */
+	unsigned n_tok;
 	int depth;		/* open brackets */
 	struct tok tok;
 };
@@ -643,6 +647,8 @@ static int next(struct lex *lx)
 		} else if (t[i] == '#') {
 			while (i < lx->end && t[i] != '\n')
 				i++;
+			if (lx->expr && !lx->n_tok)
+				lx->comment_line = true;
 		} else if (t[i] == '\n') {
 			if (lx->code && lx->depth == 0) {
 				lx->tok.kind = T_NEWLINE;
@@ -651,6 +657,8 @@ static int next(struct lex *lx)
 				lx->pos = i + 1;
 				return 0;
 			}
+			if (lx->expr && lx->depth == 0 && lx->n_tok)
+				lx->broken = true;
 			i++;
 		} else {
 			break;
@@ -663,6 +671,18 @@ static int next(struct lex *lx)
 		lx->tok.len = 0;
 		lx->pos = i;
 		return 0;
+	}
+	if (lx->expr) {
+		/*
+		 * Mako parses the text of ${} as a Python module (after lstrip)
+		 * but writes it inside str(...): a second logical line either
+		 * fails to compile or joins the first in ways not worth copying.
+		 */
+		if (lx->broken)
+			return UNSUPPORTED(mk, i, "a ${} expression going on after a line break is not supported");
+		if (!lx->n_tok && lx->comment_line && t[i - 1] != '\n')
+			return INVALID(mk, i, "IndentationError: unexpected indent");
+		lx->n_tok++;
 	}
 	if (is_name_start((unsigned char)t[i])) {
 		size_t j = i, k;
@@ -1225,13 +1245,15 @@ fail:
 	return -1;
 }
 
-static int lex_init(struct lex *lx, struct mk *mk, size_t start, size_t end, bool code)
+/* A tokenizer over text[start..end): `code` for <% %>, `expr` for ${}. */
+static int lex_init(struct lex *lx, struct mk *mk, size_t start, size_t end, bool code, bool expr)
 {
 	memset(lx, 0, sizeof(*lx));
 	lx->mk = mk;
 	lx->pos = lx->block_start = start;
 	lx->end = end;
 	lx->code = code;
+	lx->expr = expr;
 	return next(lx);
 }
 
@@ -2216,7 +2238,7 @@ static int parse_filters(struct mk *mk, struct node *n, size_t start, size_t end
 	if (!(n->filters = amalloc(mk, count * sizeof(*n->filters))) ||
 	    !(n->filter_offs = amalloc(mk, count * sizeof(*n->filter_offs))))
 		return -1;
-	if (lex_init(&lx, mk, start, end, false))
+	if (lex_init(&lx, mk, start, end, false, false))
 		return -1;
 	if (lx.tok.kind == T_END)
 		return 0;	/* `${x | }`: no filters */
@@ -2255,7 +2277,7 @@ static int parse_expression(struct parser *ps)
 		return -1;
 	if (!(n = append(ps, N_EXPR, start)))
 		return -1;
-	if (lex_init(&lx, mk, body, stop, false))
+	if (lex_init(&lx, mk, body, stop, false, true))
 		return -1;
 	if (lx.tok.kind == T_END) {
 		/* Mako writes str() of nothing: "" (and fails with `n`) */
@@ -2288,7 +2310,7 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 		return -1;
 	if (module)
 		ps->modules[ps->n_modules++] = n;
-	if (lex_init(&lx, mk, start, end, true))
+	if (lex_init(&lx, mk, start, end, true, false))
 		return -1;
 	for (;;) {
 		struct stmt *st;
@@ -2405,7 +2427,7 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 		ps->tail = fr->node ? &fr->node->next : ps->tail;
 		return 0;
 	}
-	if (lex_init(&lx, mk, start, end, false))
+	if (lex_init(&lx, mk, start, end, false, false))
 		return -1;
 	kw = NULL;
 	if (tok_is(&lx, "for"))
@@ -2494,7 +2516,7 @@ static int match_control_line(struct parser *ps)
 {
 	struct mk *mk = ps->mk;
 	const char *t = mk->text;
-	size_t p = ps->pos, start, end, off;
+	size_t p = ps->pos, start, end, off, last_join = SIZE_MAX;
 	bool comment;
 
 	if (p > 0 && t[p - 1] != '\n')
@@ -2515,24 +2537,29 @@ static int match_control_line(struct parser *ps)
 	for (;;) {
 		if (p >= mk->len || t[p] == '\n' || t[p] == '\r')
 			break;
-		if (t[p] == '\\' && p + 1 < mk->len && t[p + 1] == '\n') {
-			p += 2;
-			continue;
-		}
-		if (t[p] == '\\' && at(mk, p + 1, "\r\n")) {
-			p += 3;
+		if (t[p] == '\\' && (at(mk, p + 1, "\n") || at(mk, p + 1, "\r\n"))) {
+			last_join = p;
+			p += t[p + 1] == '\n' ? 2 : 3;
 			continue;
 		}
 		p++;
 	}
 	end = p;
 	/* the line must end in \r?\n or at the end of the text */
-	if (at(mk, p, "\r\n"))
+	if (at(mk, p, "\r\n")) {
 		p += 2;
-	else if (p < mk->len && t[p] == '\n')
+	} else if (p < mk->len && t[p] == '\n') {
 		p++;
-	else if (p < mk->len)
-		return UNSUPPORTED(mk, off, "a carriage return inside a control line is not supported");
+	} else if (p < mk->len) {
+		/*
+		 * A lone \r: the regular expression backtracks to end the line
+		 * at the last `\`-newline, the `\` kept; without one, no match.
+		 */
+		if (last_join == SIZE_MAX)
+			return 0;
+		end = last_join + 1;
+		p = end + (t[end] == '\n' ? 1 : 2);
+	}
 	ps->pos = p;
 	if (comment)
 		return 1;
