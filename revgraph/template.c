@@ -26,12 +26,6 @@ struct chunk {
 	union { max_align_t a; void *p; } data[];
 };
 
-struct binding {
-	const char *name;
-	struct val_box *v;
-	struct binding *next;
-};
-
 struct mk {
 	const char *path;
 	const char *text;
@@ -39,8 +33,10 @@ struct mk {
 	const struct rg_mako_vars *vars;
 	struct chunk *arena;
 	struct binding *locals, *globals;
-	const char **declared;		/* names assigned so far (parse order) */
+	const char **declared;		/* names the body assigns (locals) */
 	size_t n_declared, alloc_declared;
+	const char **module_names;	/* names <%! %> blocks assign */
+	size_t n_module_names, alloc_module_names;
 	unsigned depth;			/* expression nesting, bounded */
 };
 
@@ -138,8 +134,11 @@ struct val {
 	enum fn fn;		/* V_FUNC */
 };
 
-struct val_box {
+/* A variable: a local (<% %>, for), or a module-level name (<%! %>). */
+struct binding {
+	const char *name;
 	struct val v;
+	struct binding *next;
 };
 
 static const char *const fn_names[] = {
@@ -164,7 +163,6 @@ static struct val mkfn(enum fn fn)
 {
 	struct val v = { V_FUNC, false, NULL, NULL, 0, fn };
 
-	v.fn = fn;
 	return v;
 }
 
@@ -493,6 +491,10 @@ struct lex {
 	size_t pos, end;
 	size_t block_start;	/* code blocks: where the first line starts */
 	bool code;		/* a <% %> block: newlines end statements */
+	bool expr;		/* a ${} expression: Mako parses it as a module */
+	bool broken;		/* ${}: a line ended after a token, outside brackets */
+	bool comment_line;	/* ${}: a comment line came before any token */
+	unsigned n_tok;
 	int depth;		/* open brackets */
 	struct tok tok;
 };
@@ -645,6 +647,8 @@ static int next(struct lex *lx)
 		} else if (t[i] == '#') {
 			while (i < lx->end && t[i] != '\n')
 				i++;
+			if (lx->expr && !lx->n_tok)
+				lx->comment_line = true;
 		} else if (t[i] == '\n') {
 			if (lx->code && lx->depth == 0) {
 				lx->tok.kind = T_NEWLINE;
@@ -653,6 +657,8 @@ static int next(struct lex *lx)
 				lx->pos = i + 1;
 				return 0;
 			}
+			if (lx->expr && lx->depth == 0 && lx->n_tok)
+				lx->broken = true;
 			i++;
 		} else {
 			break;
@@ -666,14 +672,28 @@ static int next(struct lex *lx)
 		lx->pos = i;
 		return 0;
 	}
+	if (lx->expr) {
+		/*
+		 * Mako parses the text of ${} as a Python module (after lstrip)
+		 * but writes it inside str(...): a second logical line either
+		 * fails to compile or joins the first in ways not worth copying.
+		 */
+		if (lx->broken)
+			return UNSUPPORTED(mk, i, "a ${} expression going on after a line break is not supported");
+		if (!lx->n_tok && lx->comment_line && t[i - 1] != '\n')
+			return INVALID(mk, i, "IndentationError: unexpected indent");
+		lx->n_tok++;
+	}
 	if (is_name_start((unsigned char)t[i])) {
-		size_t j = i;
+		size_t j = i, k;
 		bool raw = false, other = false;
 
 		while (j < lx->end && is_name_char((unsigned char)t[j]))
 			j++;
+		for (k = i; k < j; k++)
+			if ((unsigned char)t[k] >= 0x80)
+				return UNSUPPORTED(mk, i, "non-ASCII names are not supported");
 		if (j < lx->end && (t[j] == '\'' || t[j] == '"') && j - i <= 2) {
-			size_t k;
 			bool prefix = true;
 
 			for (k = i; k < j; k++) {
@@ -766,7 +786,6 @@ struct expr {
 	size_t off;
 	struct val cval;		/* E_CONST */
 	const char *name;		/* E_NAME, E_ATTR */
-	bool declared;			/* E_NAME: assigned earlier in the template */
 	enum cmp cmp;			/* E_CMP */
 	struct expr *a, *b, *c;
 	struct expr **args;		/* E_CALL, E_TUPLE, E_LIST */
@@ -803,24 +822,53 @@ static struct expr *new_expr(struct mk *mk, enum ekind kind, size_t off)
 	return e;
 }
 
-static bool is_declared(const struct mk *mk, const char *name)
+static bool name_in(const char *const *names, size_t n, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < mk->n_declared; i++)
-		if (!strcmp(mk->declared[i], name))
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
 			return true;
 	return false;
 }
 
-static int declare(struct mk *mk, const char *name)
+static bool is_declared(const struct mk *mk, const char *name)
+{
+	return name_in(mk->declared, mk->n_declared, name);
+}
+
+/* Add `name` to a set of names kept in a growable array. */
+static int add_name(const char ***names, size_t *n, size_t *alloc, const char *name)
+{
+	if (name_in(*names, *n, name))
+		return 0;
+	if (RG_GROW(*names, *n + 1, *alloc))
+		return -1;
+	(*names)[(*n)++] = name;
+	return 0;
+}
+
+/*
+ * Mako makes every name a <% %> block or a `% for` assigns anywhere in the
+ * template a local of the generated render function: using it before an
+ * assignment ran is Python's UnboundLocalError, never a context lookup.
+ */
+static int declare(struct mk *mk, const char *name, size_t off)
+{
+	if (name_in(mk->module_names, mk->n_module_names, name))
+		goto both;
+	return add_name(&mk->declared, &mk->n_declared, &mk->alloc_declared, name);
+both:
+	/* Python would make the module-level name a local of the whole body */
+	return UNSUPPORTED(mk, off, "'%s' is assigned both in <%%! %%> and in the template body", name);
+}
+
+static int declare_module(struct mk *mk, const char *name, size_t off)
 {
 	if (is_declared(mk, name))
-		return 0;
-	if (RG_GROW(mk->declared, mk->n_declared + 1, mk->alloc_declared))
-		return -1;
-	mk->declared[mk->n_declared++] = name;
-	return 0;
+		return UNSUPPORTED(mk, off, "'%s' is assigned both in <%%! %%> and in the template body",
+				   name);
+	return add_name(&mk->module_names, &mk->n_module_names, &mk->alloc_module_names, name);
 }
 
 static int parse_expr(struct lex *lx, struct expr **out);
@@ -907,7 +955,6 @@ static int parse_atom(struct lex *lx, struct expr **out)
 			return -1;
 		if (!(e->name = astrndup(mk, mk->text + off, lx->tok.len)))
 			return -1;
-		e->declared = is_declared(mk, e->name);
 		*out = e;
 		return next(lx);
 	}
@@ -983,14 +1030,15 @@ static int parse_postfix(struct lex *lx, struct expr **out)
 	return 0;
 }
 
-static int parse_arith(struct lex *lx, struct expr **out)
+/* term := postfix ('%' postfix)*  (Python's multiplicative level) */
+static int parse_term(struct lex *lx, struct expr **out)
 {
 	struct expr *e, *p;
 
 	if (parse_postfix(lx, &e))
 		return -1;
-	while (tok_is(lx, "%") || tok_is(lx, "+")) {
-		if (!(p = new_expr(lx->mk, tok_is(lx, "%") ? E_MOD : E_ADD, lx->tok.off)))
+	while (tok_is(lx, "%")) {
+		if (!(p = new_expr(lx->mk, E_MOD, lx->tok.off)))
 			return -1;
 		if (next(lx))
 			return -1;
@@ -999,6 +1047,33 @@ static int parse_arith(struct lex *lx, struct expr **out)
 			return -1;
 		e = p;
 	}
+	if (tok_is(lx, "*") || tok_is(lx, "/") || tok_is(lx, "@"))
+		return UNSUPPORTED(lx->mk, lx->tok.off, "the operator '%.*s' is not supported",
+				   (int)lx->tok.len, lx->mk->text + lx->tok.off);
+	*out = e;
+	return 0;
+}
+
+/* arith := term ('+' term)* */
+static int parse_arith(struct lex *lx, struct expr **out)
+{
+	struct expr *e, *p;
+
+	if (parse_term(lx, &e))
+		return -1;
+	while (tok_is(lx, "+")) {
+		if (!(p = new_expr(lx->mk, E_ADD, lx->tok.off)))
+			return -1;
+		if (next(lx))
+			return -1;
+		p->a = e;
+		if (parse_term(lx, &p->b))
+			return -1;
+		e = p;
+	}
+	if (tok_is(lx, "-") || tok_is(lx, "|") || tok_is(lx, "&") || tok_is(lx, "^"))
+		return UNSUPPORTED(lx->mk, lx->tok.off, "the operator '%.*s' is not supported",
+				   (int)lx->tok.len, lx->mk->text + lx->tok.off);
 	*out = e;
 	return 0;
 }
@@ -1170,13 +1245,15 @@ fail:
 	return -1;
 }
 
-static int lex_init(struct lex *lx, struct mk *mk, size_t start, size_t end, bool code)
+/* A tokenizer over text[start..end): `code` for <% %>, `expr` for ${}. */
+static int lex_init(struct lex *lx, struct mk *mk, size_t start, size_t end, bool code, bool expr)
 {
 	memset(lx, 0, sizeof(*lx));
 	lx->mk = mk;
 	lx->pos = lx->block_start = start;
 	lx->end = end;
 	lx->code = code;
+	lx->expr = expr;
 	return next(lx);
 }
 
@@ -1548,19 +1625,9 @@ static const char *const other_builtins[] = {
 	"pageargs",
 };
 
-static bool in_list(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!strcmp(list[i], name))
-			return true;
-	return false;
-}
-
 static bool is_other_builtin(const char *name)
 {
-	return in_list(name, other_builtins, sizeof(other_builtins) / sizeof(other_builtins[0]));
+	return name_in(other_builtins, sizeof(other_builtins) / sizeof(other_builtins[0]), name);
 }
 
 static struct binding *find_binding(struct binding *b, const char *name)
@@ -1576,13 +1643,13 @@ static int bind(struct mk *mk, struct binding **scope, const char *name, const s
 	struct binding *b = find_binding(*scope, name);
 
 	if (!b) {
-		if (!(b = amalloc(mk, sizeof(*b))) || !(b->v = amalloc(mk, sizeof(*b->v))))
+		if (!(b = amalloc(mk, sizeof(*b))))
 			return -1;
 		b->name = name;
 		b->next = *scope;
 		*scope = b;
 	}
-	b->v->v = *v;
+	b->v = *v;
 	return 0;
 }
 
@@ -1675,14 +1742,14 @@ static int lookup(struct mk *mk, const struct expr *e, bool module, struct val *
 
 	if (!module) {
 		if ((b = find_binding(mk->locals, e->name))) {
-			*out = b->v->v;
+			*out = b->v;
 			return 0;
 		}
-		if (e->declared)
+		if (is_declared(mk, e->name))
 			return INVALID(mk, e->off, "UnboundLocalError: '%s' is used before it is assigned", e->name);
 	}
 	if ((b = find_binding(mk->globals, e->name))) {
-		*out = b->v->v;
+		*out = b->v;
 		return 0;
 	}
 	if (!module) {
@@ -1756,18 +1823,13 @@ static int call(struct mk *mk, const struct expr *e, const struct val *fn,
 		if (args[0].kind != V_STR)
 			return UNSUPPORTED(mk, e->off, "context.get() of a %s key is not supported",
 					   type_name(&args[0]));
-		if (!strcmp(args[0].s, "capture") || !strcmp(args[0].s, "caller"))
-			return UNSUPPORTED(mk, e->off, "context.get('%s') is not supported", args[0].s);
 		if ((r = context_var(mk, args[0].s, out)))
 			return r < 0 ? -1 : 0;
 		if (!strcmp(args[0].s, "repr") || !strcmp(args[0].s, "str")) {
 			*out = mkfn(args[0].s[0] == 'r' ? F_REPR : F_STR);
 			return 0;
 		}
-		if (is_other_builtin(args[0].s) && strcmp(args[0].s, "loop") &&
-		    strcmp(args[0].s, "STOP_RENDERING") && strcmp(args[0].s, "self") &&
-		    strcmp(args[0].s, "local") && strcmp(args[0].s, "parent") &&
-		    strcmp(args[0].s, "pageargs"))
+		if (is_other_builtin(args[0].s))
 			return UNSUPPORTED(mk, e->off, "context.get('%s') is not supported", args[0].s);
 		*out = n == 2 ? args[1] : mkkind(V_NONE);
 		return 0;
@@ -1912,7 +1974,7 @@ static bool is_str_attr(const char *name)
 		"translate", "upper", "zfill",
 	};
 
-	return !strncmp(name, "__", 2) || in_list(name, methods, sizeof(methods) / sizeof(methods[0]));
+	return !strncmp(name, "__", 2) || name_in(methods, sizeof(methods) / sizeof(methods[0]), name);
 }
 
 static int eval(struct mk *mk, const struct expr *e, bool module, struct val *out)
@@ -2177,7 +2239,7 @@ static int parse_filters(struct mk *mk, struct node *n, size_t start, size_t end
 	if (!(n->filters = amalloc(mk, count * sizeof(*n->filters))) ||
 	    !(n->filter_offs = amalloc(mk, count * sizeof(*n->filter_offs))))
 		return -1;
-	if (lex_init(&lx, mk, start, end, false))
+	if (lex_init(&lx, mk, start, end, false, false))
 		return -1;
 	if (lx.tok.kind == T_END)
 		return 0;	/* `${x | }`: no filters */
@@ -2216,7 +2278,7 @@ static int parse_expression(struct parser *ps)
 		return -1;
 	if (!(n = append(ps, N_EXPR, start)))
 		return -1;
-	if (lex_init(&lx, mk, body, stop, false))
+	if (lex_init(&lx, mk, body, stop, false, true))
 		return -1;
 	if (lx.tok.kind == T_END) {
 		/* Mako writes str() of nothing: "" (and fails with `n`) */
@@ -2249,7 +2311,7 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 		return -1;
 	if (module)
 		ps->modules[ps->n_modules++] = n;
-	if (lex_init(&lx, mk, start, end, true))
+	if (lex_init(&lx, mk, start, end, true, false))
 		return -1;
 	for (;;) {
 		struct stmt *st;
@@ -2288,7 +2350,7 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 				return -1;
 			if (lx.tok.kind != T_NEWLINE && lx.tok.kind != T_END && !tok_is(&lx, ";"))
 				return UNSUPPORTED(mk, lx.tok.off, "only 'import re' is supported");
-			if (!module && declare(mk, "re"))
+			if (module ? declare_module(mk, "re", st->off) : declare(mk, "re", st->off))
 				return -1;
 		} else if (lx.tok.kind == T_NAME && !is_keyword(&lx)) {
 			size_t name_off = lx.tok.off, name_len = lx.tok.len;
@@ -2303,7 +2365,8 @@ static int parse_code(struct parser *ps, size_t open, size_t start, size_t end, 
 				return tok_unexpected(&lx);
 			if (!(st->target = astrndup(mk, mk->text + name_off, name_len)))
 				return -1;
-			if (!module && declare(mk, st->target))
+			if (module ? declare_module(mk, st->target, st->off)
+				   : declare(mk, st->target, st->off))
 				return -1;
 		} else {
 			return UNSUPPORTED(mk, st->off, "only 'name = expression' and 'import re' statements are supported");
@@ -2365,7 +2428,7 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 		ps->tail = fr->node ? &fr->node->next : ps->tail;
 		return 0;
 	}
-	if (lex_init(&lx, mk, start, end, false))
+	if (lex_init(&lx, mk, start, end, false, false))
 		return -1;
 	kw = NULL;
 	if (tok_is(&lx, "for"))
@@ -2398,7 +2461,7 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 				return UNSUPPORTED(mk, toff, "only 'for NAME in ...:' loops are supported");
 			if (next(&lx) || parse_testlist(&lx, &n->expr))
 				return -1;
-			if (declare(mk, n->target))
+			if (declare(mk, n->target, toff))
 				return -1;
 		} else {
 			if (!(n->branches = amalloc(mk, sizeof(*n->branches))))
@@ -2454,7 +2517,7 @@ static int match_control_line(struct parser *ps)
 {
 	struct mk *mk = ps->mk;
 	const char *t = mk->text;
-	size_t p = ps->pos, start, end, off;
+	size_t p = ps->pos, start, end, off, last_join = SIZE_MAX;
 	bool comment;
 
 	if (p > 0 && t[p - 1] != '\n')
@@ -2475,24 +2538,29 @@ static int match_control_line(struct parser *ps)
 	for (;;) {
 		if (p >= mk->len || t[p] == '\n' || t[p] == '\r')
 			break;
-		if (t[p] == '\\' && p + 1 < mk->len && t[p + 1] == '\n') {
-			p += 2;
-			continue;
-		}
-		if (t[p] == '\\' && at(mk, p + 1, "\r\n")) {
-			p += 3;
+		if (t[p] == '\\' && (at(mk, p + 1, "\n") || at(mk, p + 1, "\r\n"))) {
+			last_join = p;
+			p += t[p + 1] == '\n' ? 2 : 3;
 			continue;
 		}
 		p++;
 	}
 	end = p;
 	/* the line must end in \r?\n or at the end of the text */
-	if (at(mk, p, "\r\n"))
+	if (at(mk, p, "\r\n")) {
 		p += 2;
-	else if (p < mk->len && t[p] == '\n')
+	} else if (p < mk->len && t[p] == '\n') {
 		p++;
-	else if (p < mk->len)
-		return UNSUPPORTED(mk, off, "a carriage return inside a control line is not supported");
+	} else if (p < mk->len) {
+		/*
+		 * A lone \r: the regular expression backtracks to end the line
+		 * at the last `\`-newline, the `\` kept; without one, no match.
+		 */
+		if (last_join == SIZE_MAX)
+			return 0;
+		end = last_join + 1;
+		p = end + (t[end] == '\n' ? 1 : 2);
+	}
 	ps->pos = p;
 	if (comment)
 		return 1;
@@ -2728,7 +2796,6 @@ static int render_expr(struct mk *mk, const struct node *n, struct rg_str *out)
 			e.kind = E_NAME;
 			e.off = off;
 			e.name = f;
-			e.declared = false;
 			if (lookup(mk, &e, false, &fv))
 				return -1;
 			if (fv.kind != V_FUNC || fv.fn != F_COMMA)
@@ -2843,6 +2910,7 @@ out:
 	free(ps.frames);
 	free(ps.modules);
 	free(mk.declared);
+	free(mk.module_names);
 	while ((c = mk.arena)) {
 		mk.arena = c->next;
 		free(c);
