@@ -95,17 +95,29 @@ __attribute__((format(printf, 4, 5)))
 #endif
 static int fail(struct mk *mk, size_t off, int code, const char *fmt, ...)
 {
-	struct rg_str msg = RG_STR_INIT;
+	struct rg_str raw = RG_STR_INIT, msg = RG_STR_INIT;
+	const char *p;
 	va_list ap;
 
 	va_start(ap, fmt);
-	rg_str_vaddf(&msg, fmt, ap);
+	rg_str_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	if (rg_str_check(&msg)) {
-		rg_str_release(&msg);
-		return -1;
+	/* one line: control characters quoted from the template are escaped */
+	for (p = raw.buf; *p; p++) {
+		if (*p == '\n')
+			rg_str_adds(&msg, "\\n");
+		else if (*p == '\r')
+			rg_str_adds(&msg, "\\r");
+		else if (*p == '\t')
+			rg_str_adds(&msg, "\\t");
+		else if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			rg_str_addf(&msg, "\\x%02x", (unsigned char)*p);
+		else
+			rg_str_addch(&msg, *p);
 	}
-	rg_error_set(code, "%s:%u: %s", mk->path, line_of(mk, off), msg.buf);
+	if (!rg_str_check(&raw) && !rg_str_check(&msg))
+		rg_error_set(code, "%s:%u: %s", mk->path, line_of(mk, off), msg.buf);
+	rg_str_release(&raw);
 	rg_str_release(&msg);
 	return -1;
 }

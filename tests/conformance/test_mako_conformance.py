@@ -17,6 +17,11 @@ backslashes and unicode in messages and ids, empty and non-empty
 imports/upgrades/downgrades, present and missing ``databases`` options,
 ``merge``'s ``config``).
 
+Then ``--templates`` random templates built from pieces of the subset
+(text around the lexer's boundaries: backslash-newlines, ``%%``, ``<&``,
+lone CRs; expressions, control lines, code and doc blocks) must render to
+the same bytes, or fail in both.
+
 Then every fixture in ``tests/resources/mako/errors/`` (each construct
 outside the subset) must fail with exactly one line
 ``<path>:<line>: ...``, the line given by the fixture's
@@ -26,7 +31,7 @@ Usage::
 
     /usr/bin/python3 tests/conformance/test_mako_conformance.py \\
         --revgraph build/revgraph --source . [--tool build/tests/mako_render]
-        [--seed S] [--sets N]
+        [--seed S] [--sets N] [--templates N]
 
 The tool defaults to ``$RG_MAKO_RENDER`` (set by ctest).  The last line is
 ``N passed, M failed``; exit status 0 iff nothing failed.
@@ -114,6 +119,44 @@ def rand_vars(rng):
     if dbs is not None:
         options["databases"] = dbs
     return kw, options, rng.random() < 0.1
+
+
+# Pieces of random templates: text around Mako's lexer boundaries, and
+# expressions, control lines and blocks of the subset.
+TEXT_PIECES = [
+    "abc", " ", "\n", "\n", "\n", "\\\n", "\\\\\n", "%", "%%", "##", "#", "<", "&", "<&",
+    "</&", "$", "{", "}", "'", '"', "\t", "\r\n", "\r", "\u00e9", "  ", "%>", "\\",
+]
+EXPR_PIECES = [
+    "${message}", "${repr(down_revision)}", "${down_revision | comma,n}",
+    "${upgrades if upgrades else \"pass\"}", "${'%s_x' % up_revision}",
+    "${ context.get(\"a\", \"b\") }", "${nothing}", "${repr(branch_labels)}",
+    "${depends_on}", "${imports if imports else ''}", "${ message | trim }", "${'}'}",
+    "${ # c\n message}", "${ message # c\n}", "${x}", "${db}", "${repr((up_revision,))}",
+    "${'%s-%r' % (depends_on, message)}", "${branch_labels | comma}", "${str(depends_on) + '!'}",
+    "${'a' if depends_on is None else 'b'}", "${'lib' in (branch_labels or ())}",
+    "${context.get('%s_upgrades' % 'e1', 'pass')}", "${ (message,\n up_revision) }",
+    "${'\\t\\x41\\u00e9'}", "${r'\\s'}", "${\"\"\"q'uote\"\"\"}", "${ | trim}", "${}",
+    "${message | }", "${depends_on | n}", "${create_date}",
+]
+LINE_PIECES = [
+    "% if message:\n", "% if not imports:\n", "% elif True:\n", "% elif depends_on == None:\n",
+    "% else:\n", "% endif\n", "% for x in ('a', 'b'):\n", "% for x in 'xy':\n", "% endfor\n",
+    "## comment\n", "  ## indented\n", "  % if True:\n", "\t% endif\n",
+    "% for db in re.split(r',\\s*', config.get_main_option('databases')):\n",
+    "<% x = 'v' %>", "<%!\nimport re\n%>", "<%\n    x = up_revision\n%>\n",
+    "<%doc>\n${x}\n</%doc>", "%% lit\n", " %% lit\n", "<% x = 'a'; y = x + 'b' %>${y}",
+    "<%\n    # c\n    x = ('a',\n  'b')\n%>", "% if x is UNDEFINED:\n", "<%! import re %>",
+]
+
+
+def rand_template(rng):
+    parts = []
+    for _ in range(rng.randint(1, 25)):
+        r = rng.random()
+        pieces = TEXT_PIECES if r < 0.45 else EXPR_PIECES if r < 0.7 else LINE_PIECES
+        parts.append(rng.choice(pieces))
+    return "".join(parts)
 
 
 def render_mako(path, kw, options, merge):
@@ -243,6 +286,8 @@ def main():
     ap.add_argument("--tool", default=os.environ.get("RG_MAKO_RENDER"))
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--sets", type=int, default=40)
+    ap.add_argument("--templates", type=int, default=300,
+                    help="random templates built from the subset's pieces")
     args = ap.parse_args()
     if not args.tool:
         sys.exit("no --tool and no $RG_MAKO_RENDER")
@@ -281,6 +326,27 @@ def main():
                     res.ok()
             if both_ok == 0:
                 res.fail(path, "no variable set rendered at all: the test proves nothing")
+        # random templates: where Mako renders, revgraph must render the
+        # same bytes; where Mako fails, revgraph must fail too
+        for i in range(args.templates):
+            text = rand_template(rng)
+            path = os.path.join(tmp, "random-%d.mako" % i)
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            kw, options, merge = rand_vars(rng)
+            options["databases"] = "e1, e2"
+            m_ok, m_out = render_mako(path, kw, options, merge)
+            r_ok, r_out = render_rg(args.tool, path, kw, options, merge)
+            what = "random template %r with %r (merge %s)" % (text, kw, merge)
+            if m_ok and r_ok and m_out != r_out:
+                res.fail(what, first_diff(m_out, r_out))
+            elif m_ok != r_ok:
+                res.fail(what, "mako: %s\nrevgraph: %s" % (
+                    "rendered" if m_ok else m_out, "rendered" if r_ok else r_out))
+            elif not r_ok and not re.match(r"^%s:\d+: .*\n$" % re.escape(path), r_out):
+                res.fail(what, "revgraph's error is not one '<path>:<line>: ' line: %r" % r_out)
+            else:
+                res.ok()
     check_errors(args.tool, args.source, res)
     print("%d passed, %d failed" % (res.passed, res.failed))
     return 1 if res.failed else 0

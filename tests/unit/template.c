@@ -424,6 +424,7 @@ static const struct err_case err_cases[] = {
 	{ "% if True:\n% else:\n% elif True:\n% endif\n", 3, I, "'elif' after 'else'" },
 	{ "%\n", 1, I, "Invalid control line: ''" },
 	{ "% (x)\n", 1, I, "Invalid control line: '(x)'" },
+	{ "%>\\\n\t\x01x\n", 1, I, "Invalid control line: '>\\\\n\\t\\x01x'" },
 	{ "% if True\n% endif\n", 1, I, "unexpected end of expression" },
 	{ "x ${message", 1, I, "unterminated '${': expected '|' or '}'" },
 	{ "${message | n", 1, I, "unterminated '${': expected '}'" },
