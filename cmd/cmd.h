@@ -24,9 +24,13 @@ struct rg_opt {
 
 struct rg_args {
 	bool set[RG_MAX_OPTS];
-	const char *value[RG_MAX_OPTS];
+	const char *value[RG_MAX_OPTS];		/* the last value given */
 	const char *pos[RG_MAX_POSITIONALS];
 	int n_pos;
+	/* every option value in command-line order, for repeatable options */
+	const char *all_values[RG_MAX_POSITIONALS];
+	int all_opts[RG_MAX_POSITIONALS];
+	int n_all;
 };
 
 struct rg_ctx;
@@ -68,6 +72,11 @@ struct rg_ctx {
 bool rg_ctx_flag(const struct rg_ctx *ctx, const char *long_name);
 /** The value of option `long_name`, or NULL. */
 const char *rg_ctx_value(const struct rg_ctx *ctx, const char *long_name);
+/**
+ * Every value given to the repeatable option `long_name`, in order: at most
+ * `max` pointers stored in `out` (borrowed from argv); returns how many.
+ */
+size_t rg_ctx_values(const struct rg_ctx *ctx, const char *long_name, const char **out, size_t max);
 
 /**
  * Report a library error as Alembic does: "FAILED: <message>" on stdout,
@@ -104,6 +113,14 @@ int rg_cmd_split_range(struct rg_ctx *ctx, const char *arg, char **start, char *
  */
 int rg_cmd_templates_dir(struct rg_ctx *ctx, char **out);
 
+struct rg_author_opts;
+/**
+ * cmd/author.c: what revision and merge share.  Load the map, plan, print
+ * "Generating <path> ...  done" (and "Creating directory" first when a
+ * version location is made), write.  0 or an exit status.
+ */
+int rg_cmd_author(struct rg_ctx *ctx, struct rg_author_opts *opts);
+
 int cmd_heads(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_branches(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_history(int argc, const char **argv, struct rg_ctx *ctx);
@@ -116,6 +133,8 @@ int cmd_ensure_version(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_init(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_list_templates(int argc, const char **argv, struct rg_ctx *ctx);
 int cmd_edit(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_revision(int argc, const char **argv, struct rg_ctx *ctx);
+int cmd_merge(int argc, const char **argv, struct rg_ctx *ctx);
 
 extern const struct rg_opt cmd_heads_opts[];
 extern const struct rg_opt cmd_branches_opts[];
@@ -129,5 +148,7 @@ extern const struct rg_opt cmd_ensure_version_opts[];
 extern const struct rg_opt cmd_init_opts[];
 extern const struct rg_opt cmd_list_templates_opts[];
 extern const struct rg_opt cmd_edit_opts[];
+extern const struct rg_opt cmd_revision_opts[];
+extern const struct rg_opt cmd_merge_opts[];
 
 #endif

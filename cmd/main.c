@@ -30,6 +30,10 @@ static const struct rg_command commands[] = {
 	{ "init", cmd_init, 0, cmd_init_opts, "directory", "Initialize a new scripts directory." },
 	{ "list_templates", cmd_list_templates, 0, cmd_list_templates_opts, NULL,
 	  "List available templates." },
+	{ "merge", cmd_merge, RG_NEEDS_CONFIG, cmd_merge_opts, "revisions",
+	  "Merge two revisions together.  Creates a new migration file." },
+	{ "revision", cmd_revision, RG_NEEDS_CONFIG, cmd_revision_opts, NULL,
+	  "Create a new revision file." },
 	{ "show", cmd_show, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_show_opts, "rev",
 	  "Show the revision(s) denoted by the given symbol." },
 	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_stamp_opts, "revisions",
@@ -149,6 +153,32 @@ static bool looks_negative(const char *s)
 	return !*p && p > s + 1;
 }
 
+static int find_long(const struct rg_opt *opts, const char *name, size_t len);
+
+/*
+ * argparse's _parse_optional(): is `a` (starting with '-') an option?  A
+ * negative number is not, nor a string with a space that names no option
+ * ("-- text" is a value, "--message=a b" an option).
+ */
+static bool is_option(const struct rg_opt *opts, const char *a)
+{
+	const char *eq;
+	int i;
+
+	if (a[0] != '-' || !a[1] || looks_negative(a))
+		return false;
+	if (!strchr(a, ' '))
+		return true;
+	if (a[1] != '-') {
+		for (i = 0; opts[i].long_name; i++)
+			if (opts[i].short_name == a[1])
+				return true;
+		return false;
+	}
+	eq = strchr(a, '=');
+	return find_long(opts, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2)) != -1;
+}
+
 static int find_long(const struct rg_opt *opts, const char *name, size_t len)
 {
 	int i, found = -1, n = 0;
@@ -175,7 +205,7 @@ static int parse_args(struct rg_args *out, const struct rg_command *cmd, int arg
 		const char *a = argv[i];
 		const char *val = NULL;
 
-		if (only_pos || a[0] != '-' || !a[1] || looks_negative(a)) {
+		if (only_pos || !is_option(cmd->opts, a)) {
 			if (out->n_pos == RG_MAX_POSITIONALS)
 				return usage_error(cmd, "too many arguments%s", "");
 			out->pos[out->n_pos++] = a;
@@ -228,13 +258,17 @@ static int parse_args(struct rg_args *out, const struct rg_command *cmd, int arg
 		out->set[o] = true;
 		if (cmd->opts[o].metavar) {
 			if (!val) {
-				if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] &&
-						      !looks_negative(argv[i + 1])))
+				if (i + 1 >= argc || !strcmp(argv[i + 1], "--") ||
+				    is_option(cmd->opts, argv[i + 1]))
 					return usage_error(cmd, "argument --%s: expected one argument",
 							   cmd->opts[o].long_name);
 				val = argv[++i];
 			}
 			out->value[o] = val;
+			if (out->n_all == RG_MAX_POSITIONALS)
+				return usage_error(cmd, "too many arguments%s", "");
+			out->all_opts[out->n_all] = o;
+			out->all_values[out->n_all++] = val;
 		} else if (val) {
 			return usage_error(cmd, "argument --%s: ignored explicit argument", cmd->opts[o].long_name);
 		}
@@ -270,6 +304,17 @@ const char *rg_ctx_value(const struct rg_ctx *ctx, const char *long_name)
 	int i = opt_index(ctx, long_name);
 
 	return i >= 0 ? ctx->args.value[i] : NULL;
+}
+
+size_t rg_ctx_values(const struct rg_ctx *ctx, const char *long_name, const char **out, size_t max)
+{
+	int i = opt_index(ctx, long_name), k;
+	size_t n = 0;
+
+	for (k = 0; i >= 0 && k < ctx->args.n_all; k++)
+		if (ctx->args.all_opts[k] == i && n < max)
+			out[n++] = ctx->args.all_values[k];
+	return n;
 }
 
 int rg_cmd_failed(struct rg_ctx *ctx, const char *message)

@@ -82,11 +82,13 @@ check "init generic" 0 "Creating directory $T/p1/migrations ...  done
 Creating directory $T/p1/migrations/versions ...  done
 Generating $T/p1/migrations/README ...  done
 Generating $T/p1/alembic.ini ...  done
+Generating $T/p1/migrations/script.yaml.tmpl ...  done
 Please edit configuration/connection/logging settings in '$T/p1/alembic.ini' before proceeding." -- \
   "$RG" init migrations
 eq "generic: what init made" "$(tree "$T/p1")" "./alembic.ini
 ./migrations
 ./migrations/README
+./migrations/script.yaml.tmpl
 ./migrations/versions"
 eq "generic: README copied" "$(cat migrations/README)" "$(cat "$ROOT/templates/generic/README")"
 eq "generic: ini keys" "$(grep -E '^(script_location|sqlalchemy.url|version_path_separator) ' alembic.ini)" \
@@ -136,6 +138,7 @@ check "existing empty directory, existing ini skipped, --package" 0 \
   "Creating directory $T/p1/empty/versions ...  done
 Generating $T/p1/empty/README ...  done
 File $T/p1/alembic.ini already exists, skipping
+Generating $T/p1/empty/script.yaml.tmpl ...  done
 Adding $T/p1/empty/__init__.py ...  done
 Adding $T/p1/empty/versions/__init__.py ...  done
 Please edit configuration/connection/logging settings in '$T/p1/alembic.ini' before proceeding." -- \
@@ -151,6 +154,7 @@ check "init -t sql with -c elsewhere" 0 "Creating directory $T/p2/db/sql ...  do
 Creating directory $T/p2/db/sql/versions ...  done
 Generating $T/p2/db/sql/README ...  done
 Generating $T/p2/conf/alembic.ini ...  done
+Generating $T/p2/db/sql/script.sql.tmpl ...  done
 Please edit configuration/connection/logging settings in '$T/p2/conf/alembic.ini' before proceeding." -- \
   "$RG" -c conf/alembic.ini init -t sql db/sql
 eq "sql: script_location relative to the ini" "$(grep '^script_location' conf/alembic.ini)" \
@@ -168,6 +172,7 @@ check "init -t postgresql with ALEMBIC_CONFIG" 0 "Creating directory $T/p2/pg ..
 Creating directory $T/p2/pg/versions ...  done
 Generating $T/p2/pg/README ...  done
 Generating $T/p2/pg/pg.ini ...  done
+Generating $T/p2/pg/script.yaml.tmpl ...  done
 Please edit configuration/connection/logging settings in '$T/p2/pg/pg.ini' before proceeding." -- \
   env ALEMBIC_CONFIG=pg/pg.ini "$RG" init -t postgresql pg
 eq "postgresql: ini keys" "$(grep -E '^(script_location|sqlalchemy.url) ' pg/pg.ini)" \
