@@ -1001,7 +1001,7 @@ static int parse_atom(struct lex *lx, struct expr **out)
 
 static int parse_postfix(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 
 	if (parse_atom(lx, &e))
 		return -1;
@@ -1045,7 +1045,7 @@ static int parse_postfix(struct lex *lx, struct expr **out)
 /* term := postfix ('%' postfix)*  (Python's multiplicative level) */
 static int parse_term(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 
 	if (parse_postfix(lx, &e))
 		return -1;
@@ -1069,7 +1069,7 @@ static int parse_term(struct lex *lx, struct expr **out)
 /* arith := term ('+' term)* */
 static int parse_arith(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 
 	if (parse_term(lx, &e))
 		return -1;
@@ -1092,7 +1092,7 @@ static int parse_arith(struct lex *lx, struct expr **out)
 
 static int parse_cmp(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 	enum cmp op;
 	size_t off;
 
@@ -1157,7 +1157,7 @@ static int parse_not(struct lex *lx, struct expr **out)
 
 static int parse_and(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 
 	if (parse_not(lx, &e))
 		return -1;
@@ -1175,7 +1175,7 @@ static int parse_and(struct lex *lx, struct expr **out)
 
 static int parse_or(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 
 	if (parse_and(lx, &e))
 		return -1;
@@ -1194,7 +1194,7 @@ static int parse_or(struct lex *lx, struct expr **out)
 /* expr := or_test ['if' or_test 'else' expr] */
 static int parse_expr(struct lex *lx, struct expr **out)
 {
-	struct expr *e, *p;
+	struct expr *e = NULL, *p;
 
 	if (++lx->mk->depth > 200)
 		return UNSUPPORTED(lx->mk, lx->tok.off, "expression nested too deeply");

@@ -5,7 +5,7 @@ set -euo pipefail
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PKGS="build-essential cmake pkg-config libsqlite3-dev libpq-dev libyaml-dev uthash-dev
-      libcmocka-dev sqlite3 python3 python3-alembic python3-sqlalchemy python3-psycopg2 postgresql
+      libcmocka-dev sqlite3 python3 python3-alembic python3-sqlalchemy python3-psycopg2 python3-dateutil postgresql
       postgresql-common"
 missing=""
 for p in $PKGS; do
