@@ -144,9 +144,9 @@ check "stamp past a python revision" 0 "" -- "$RG" stamp heads
 eq "rows after stamp heads" "$(rows db.sqlite)" "bbbb00000004 "
 rev pre 5.yaml bbbb00000005 bbbb00000004 '
 upgrade:
-  - create_table: {name: five}'
+  - batch_alter_table: five'
 check "unknown operation refused" 255 \
-  "FAILED: $T/pre/versions/5.yaml:6: operation 'create_table' is not supported by this version of revgraph; write it as 'sql:'" -- \
+  "FAILED: $T/pre/versions/5.yaml:6: operation 'batch_alter_table' is not supported by this version of revgraph; write it as 'sql:'" -- \
   "$RG" upgrade heads
 rm "$T/pre/versions/5.yaml"
 
