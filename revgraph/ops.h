@@ -33,7 +33,7 @@ struct rg_op_column {
 	enum rg_op_default default_kind;
 	char *default_value;	/* NUMBER: its digits; STRING: the text */
 	bool primary_key;
-	bool autoincrement;
+	int autoincrement;	/* -1 unspecified (auto), 0 no, 1 yes */
 	bool unique;
 	char *ref_table;	/* references: table.column */
 	char *ref_column;

@@ -799,6 +799,7 @@ static int read_column(struct rg_op_column *col, const struct ctx *c, yaml_docum
 	int err = 0;
 
 	col->nullable = -1;
+	col->autoincrement = -1;
 	col->line = node_line(c, node);
 	if (node->type != YAML_MAPPING_NODE)
 		return rg_error_set(RG_EINVALID, "%s:%zu: %s: a column must be a mapping with 'name' and 'type'",
@@ -824,8 +825,10 @@ static int read_column(struct rg_op_column *col, const struct ctx *c, yaml_docum
 			err = read_default(col, c, v, op);
 		else if (scalar_is(key, "primary_key"))
 			err = op_bool(&col->primary_key, c, v, op, "primary_key");
-		else if (scalar_is(key, "autoincrement"))
-			err = op_bool(&col->autoincrement, c, v, op, "autoincrement");
+		else if (scalar_is(key, "autoincrement")) {
+			if (!(err = op_bool(&b, c, v, op, "autoincrement")))
+				col->autoincrement = b;
+		}
 		else if (scalar_is(key, "unique"))
 			err = op_bool(&col->unique, c, v, op, "unique");
 		else if (scalar_is(key, "references")) {
@@ -866,7 +869,7 @@ static int read_column(struct rg_op_column *col, const struct ctx *c, yaml_docum
 	if ((col->on_delete || col->on_update) && !col->ref_table)
 		return rg_error_set(RG_EINVALID, "%s:%zu: %s: column '%s' has 'on_delete' or 'on_update' without 'references'",
 				    c->path, col->line, op, col->name);
-	if (col->autoincrement && !col->primary_key)
+	if (col->autoincrement == 1 && !col->primary_key)
 		return rg_error_set(RG_EINVALID, "%s:%zu: %s: column '%s' has 'autoincrement' without 'primary_key'",
 				    c->path, col->line, op, col->name);
 	return 0;
