@@ -20,6 +20,8 @@ struct rg_body {
 	struct rg_body_part *items;
 	size_t n;
 	size_t alloc;
+	char *lock_timeout;	/* the revision's `lock_timeout:` (checked), or NULL */
+	size_t lock_timeout_line;
 };
 
 void rg_body_release(struct rg_body *b);
@@ -44,8 +46,9 @@ int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_
 /**
  * rg_yamlrev_ops() as body parts: `sql` items as written (their `dialect:`
  * kept), every other operation rendered once for each dialect it runs on
- * (part.dialect set), with the line of its operation key.  `out` must be
- * empty.
+ * (part.dialect set), with the line of its operation key.  Also reads the
+ * top-level `lock_timeout:` (rg_lock_timeout_valid(), else RG_EINVALID with
+ * path:line).  `out` must be empty.
  */
 int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
 		    bool upgrade);

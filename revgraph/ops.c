@@ -494,3 +494,14 @@ int rg_ops_invert(struct rg_ops *out, const struct rg_ops *ops, const char *path
 		rg_ops_release(out);
 	return err;
 }
+
+bool rg_lock_timeout_valid(const char *v)
+{
+	const char *p = v;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == v || p - v > 9)
+		return false;
+	return !*p || !strcmp(p, "ms") || !strcmp(p, "s") || !strcmp(p, "min");
+}

@@ -139,4 +139,10 @@ int rg_op_render(struct rg_str *out, const struct rg_op *op, enum rg_dialect dia
  */
 int rg_ops_invert(struct rg_ops *out, const struct rg_ops *ops, const char *path);
 
+/**
+ * Is `v` a PostgreSQL lock_timeout revgraph accepts: digits, optionally
+ * followed by ms, s or min (no unit: milliseconds, as PostgreSQL reads it)?
+ */
+bool rg_lock_timeout_valid(const char *v);
+
 #endif

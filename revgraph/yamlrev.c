@@ -670,7 +670,9 @@ void rg_body_release(struct rg_body *b)
 	for (i = 0; i < b->n; i++)
 		free(b->items[i].sql);
 	free(b->items);
+	free(b->lock_timeout);
 	b->items = NULL;
+	b->lock_timeout = NULL;
 	b->n = b->alloc = 0;
 }
 
@@ -1221,8 +1223,33 @@ static int load_doc(yaml_parser_t *parser, yaml_document_t *doc, const struct ct
 	return 0;
 }
 
-int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_t len,
-		   bool upgrade)
+/* The top-level `lock_timeout:` of `doc`, into body->lock_timeout. */
+static int read_lock_timeout(struct rg_body *body, const struct ctx *c, yaml_document_t *doc)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(doc);
+	yaml_node_pair_t *pair;
+
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return 0;
+	for (pair = root->data.mapping.pairs.start; pair < root->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *key = yaml_document_get_node(doc, pair->key);
+		const yaml_node_t *value = yaml_document_get_node(doc, pair->value);
+
+		if (!scalar_is(key, "lock_timeout"))
+			continue;
+		if (!is_text(value) || !rg_lock_timeout_valid((const char *)value->data.scalar.value))
+			return rg_error_set(RG_EINVALID,
+					    "%s:%zu: 'lock_timeout' must be a whole number with an optional unit ms, s or min",
+					    c->path, node_line(c, key));
+		body->lock_timeout_line = node_line(c, key);
+		body->lock_timeout = node_strdup(value);
+		return body->lock_timeout ? 0 : RG_ENOMEM;
+	}
+	return 0;
+}
+
+static int doc_ops(struct rg_ops *out, struct rg_body *body, const char *path, const char *text,
+		   size_t len, bool upgrade)
 {
 	struct rg_ops up = { 0 };
 	yaml_parser_t parser;
@@ -1238,7 +1265,9 @@ int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_
 	c.kind = RG_REVFILE_YAML;
 	if ((err = load_doc(&parser, &doc, &c)))
 		return err;
-	err = read_ops(out, &found, &c, &doc, upgrade);
+	err = body ? read_lock_timeout(body, &c, &doc) : 0;
+	if (!err)
+		err = read_ops(out, &found, &c, &doc, upgrade);
 	/* no `downgrade:` at all: derived from an upgrade made of operations */
 	if (!err && !upgrade && !found) {
 		err = read_ops(&up, &found, &c, &doc, true);
@@ -1253,13 +1282,19 @@ int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_
 	return err;
 }
 
+int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_t len,
+		   bool upgrade)
+{
+	return doc_ops(out, NULL, path, text, len, upgrade);
+}
+
 int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
 		    bool upgrade)
 {
 	struct rg_ops ops = { 0 };
 	int err;
 
-	err = rg_yamlrev_ops(&ops, path, text, len, upgrade);
+	err = doc_ops(&ops, out, path, text, len, upgrade);
 	if (!err)
 		err = ops_to_body(out, &ops, path);
 	if (err)
