@@ -158,6 +158,8 @@ int rg_sql_check_fragment(const char *frag, bool comma_ok, const char *path, siz
 			why = "contains ';'";
 		else if (*p == '\\' || *p == '$')
 			why = "contains '\\' or '$'";
+		else if (*p == '[' || *p == '`')
+			why = "contains '[' or '`' (SQLite name quotes: use \"...\")";
 		else if ((*p == '-' && p[1] == '-') || (*p == '/' && p[1] == '*'))
 			why = "contains a comment";
 		else if (*p == '(')
@@ -195,8 +197,12 @@ int rg_op_check_type(const char *type, const char *path, size_t line, const char
 			ok = (*p >= '0' && *p <= '9') || *p == ',' || *p == ' ';
 		} else {
 			ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			     (*p >= '0' && *p <= '9') || *p == '_' || *p == ' ' || *p == '[' ||
-			     *p == ']';
+			     (*p >= '0' && *p <= '9') || *p == '_' || *p == ' ';
+			/* only "[]": a lone '[' starts a quoted name in SQLite */
+			if (*p == '[' && p[1] == ']') {
+				ok = true;
+				p++;
+			}
 		}
 	}
 	if (!ok || depth)

@@ -99,7 +99,8 @@ void rg_sql_add_literal(struct rg_str *out, const char *s);
 
 /**
  * Check that `frag` is one clean piece of SQL that cannot end the statement
- * it is placed in: no ';', '\\', '$' or comment outside quotes, balanced
+ * it is placed in: no ';', '\\', '$', '[', '`' or comment outside quotes,
+ * balanced
  * parentheses and quotes, and no top-level ',' unless `comma_ok`.  Returns 0
  * or RG_EINVALID with `path:line: <op>: '<key>' ...` in the error slot.
  */
