@@ -448,7 +448,7 @@ int rg_op_render(struct rg_str *out, const struct rg_op *op, enum rg_dialect dia
 static int invert_one(struct rg_op *inv, const struct rg_op *op, const char *path)
 {
 	inv->line = op->line;
-	inv->dialect = -1;
+	inv->dialect = op->dialect;	/* undone only where it was done */
 	switch (op->kind) {
 	case RG_OP_CREATE_TABLE:
 		inv->kind = RG_OP_DROP_TABLE;

@@ -213,6 +213,11 @@ static void test_derived_downgrade(void **state)
 		   "DROP INDEX ix;\n"
 		   "ALTER TABLE t DROP COLUMN n;\n"
 		   "DROP TABLE t;\n");
+	/* an operation limited to one dialect is undone only there */
+	expect_sql("upgrade:\n  - create_table: t\n    dialect: postgresql\n    columns: [{name: id, type: text}]\n",
+		   false, RG_DIALECT_SQLITE, "");
+	expect_sql("upgrade:\n  - create_table: t\n    dialect: postgresql\n    columns: [{name: id, type: text}]\n",
+		   false, RG_DIALECT_POSTGRESQL, "DROP TABLE t;\n");
 	/* only sql items, or an explicit downgrade: nothing derived */
 	expect_sql("upgrade:\n  - sql: CREATE TABLE t (id int)\n", false, RG_DIALECT_SQLITE, "");
 	expect_sql("upgrade: CREATE TABLE t (id int)\n", false, RG_DIALECT_SQLITE, "");
