@@ -21,9 +21,13 @@ struct rg_body {
 	struct rg_body_part *items;
 	size_t n;
 	size_t alloc;
+	char *lock_timeout;	/* the revision's `lock_timeout:` (checked), or NULL */
+	size_t lock_timeout_line;
 };
 
 void rg_body_release(struct rg_body *b);
+
+struct rg_ops;
 
 /*
  * What a native (YAML or SQL) revision runs both ways, read with its header
@@ -47,11 +51,26 @@ int rg_rev_bodies_read(struct rg_rev_bodies **out, enum rg_revfile_kind kind, co
 		       const char *text, size_t len);
 
 /**
- * The `upgrade:` (or `downgrade:`) of a native YAML revision file: absent,
- * null or an empty list run nothing; a string is SQL; a list holds
- * operations, each a mapping with `sql:` (a string) and optionally
- * `dialect:` (sqlite or postgresql: the statement runs only there).  Other
- * operations are RG_EUNSUPPORTED with `path:line:`.  `out` must be empty.
+ * The `upgrade:` (or `downgrade:`) of a native YAML revision file as typed
+ * operations (ops.h): null or an empty list run nothing; a string is one
+ * `sql` item; a list holds operations (docs/revision-files.md), each read and
+ * checked completely here, so that a malformed one is RG_EINVALID with
+ * `path:line: <operation>: <key at fault> ...` before anything runs.  An
+ * absent `downgrade:` is derived from an upgrade list holding schema
+ * operations (rg_ops_invert()), or is nothing for one of only `sql:` items.
+ * Operations revgraph does not run yet (drop_column, alter_column, the
+ * constraint operations, batch_alter_table) are RG_EUNSUPPORTED with
+ * `path:line:`.  `out` must be empty; it is left empty on failure.
+ */
+int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_t len,
+		   bool upgrade);
+
+/**
+ * rg_yamlrev_ops() as body parts: `sql` items as written (their `dialect:`
+ * kept), every other operation rendered once for each dialect it runs on
+ * (part.dialect set), with the line of its operation key.  Also reads the
+ * top-level `lock_timeout:` (rg_lock_timeout_valid(), else RG_EINVALID with
+ * path:line).  `out` must be empty.
  */
 int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
 		    bool upgrade);

@@ -19,7 +19,7 @@
  *   nstr id, nstr doc, nstr create_date, lists down/deps/labels
  *   (u32 count + str each), str warnings, u32 has bodies, and if it has:
  *   upgrade and downgrade body, each u32 count + { str sql, u32 line,
- *   i32 dialect } per part
+ *   i32 dialect } per part, then nstr lock_timeout + u32 its line
  *
  * (nstr: a str whose length UINT32_MAX means NULL).
  *
@@ -55,7 +55,7 @@
 #include "banned.h"
 
 #define MAGIC "RGHCACHE"
-#define FORMAT 3u
+#define FORMAT 4u
 #define BYTE_ORDER_MARK 0x01020304u
 #define HEADER_SIZE 24		/* magic, format, byte-order mark, checksum */
 #define NULL_STR UINT32_MAX
@@ -273,6 +273,8 @@ static void put_body(struct rg_str *s, const struct rg_body *b)
 		put_u32(s, (uint32_t)b->items[i].line);
 		put_u32(s, (uint32_t)b->items[i].dialect);
 	}
+	put_str(s, b->lock_timeout);
+	put_u32(s, (uint32_t)b->lock_timeout_line);
 }
 
 static void put_stamp(struct rg_str *s, const struct fstamp *f)
@@ -880,15 +882,16 @@ static int get_list(struct cursor *cur, struct rg_strlist *l)
 static int get_body(struct cursor *cur, struct rg_body *b)
 {
 	uint32_t n = get_u32(cur), k;
+	const char *lt;
 	size_t len;
 
-	if (!cur->ok || !n)
+	if (!cur->ok)
 		return 0;
 	if (n > (size_t)(cur->end - cur->p) / 13) {
 		cur->ok = false;
 		return 0;
 	}
-	if (!(b->items = rg_calloc(n, sizeof(*b->items))))
+	if (n && !(b->items = rg_calloc(n, sizeof(*b->items))))
 		return RG_ENOMEM;
 	b->alloc = n;
 	for (k = 0; k < n && cur->ok; k++) {
@@ -899,12 +902,16 @@ static int get_body(struct cursor *cur, struct rg_body *b)
 		part->dialect = (int32_t)get_u32(cur);
 		if (!s || !cur->ok) {
 			cur->ok = false;
-			break;
+			return 0;
 		}
 		if (!(part->sql = rg_strndup(s, len)))
 			return RG_ENOMEM;
 		b->n++;
 	}
+	lt = get_str(cur, &len);
+	b->lock_timeout_line = get_u32(cur);
+	if (cur->ok && copy_str(&b->lock_timeout, lt, len))
+		return RG_ENOMEM;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "fsutil.h"
 #include "ini.h"
+#include "ops.h"
 #include "pyrepr.h"
 #include "revgraph/str.h"
 #include "revgraph/config.h"
@@ -30,6 +31,7 @@ void rg_config_free(struct rg_config *cfg)
 	free(cfg->output_encoding);
 	free(cfg->version_table);
 	free(cfg->version_table_schema);
+	free(cfg->ddl_lock_timeout);
 	rg_strlist_release(&cfg->const_names);
 	rg_strlist_release(&cfg->const_values);
 	free(cfg);
@@ -173,8 +175,15 @@ static int load_runtime(struct rg_config *cfg, struct rg_ini *ini, const char *s
 	    (err = get_opt(&cfg->version_table_schema, ini, section, "version_table_schema")) ||
 	    (err = get_bool(&per_migration, ini, section, "transaction_per_migration", file)) ||
 	    (err = get_bool(&cfg->transactional_ddl, ini, section, "transactional_ddl", file)) ||
-	    (err = get_opt(&v, ini, section, "revgraph.lock_timeout")))
+	    (err = get_opt(&v, ini, section, "revgraph.lock_timeout")) ||
+	    (err = get_opt(&cfg->ddl_lock_timeout, ini, section, "revgraph.ddl_lock_timeout")))
 		goto out;
+	if (cfg->ddl_lock_timeout && !rg_lock_timeout_valid(cfg->ddl_lock_timeout)) {
+		err = rg_error_set(RG_EINVALID,
+				   "%s: revgraph.ddl_lock_timeout = '%s' must be a whole number with an optional unit ms, s or min",
+				   file, cfg->ddl_lock_timeout);
+		goto out;
+	}
 	cfg->transaction_per_migration = per_migration;
 	if (!cfg->version_table && !(cfg->version_table = rg_strdup("alembic_version"))) {
 		err = RG_ENOMEM;

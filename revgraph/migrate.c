@@ -32,6 +32,7 @@ struct runner {
 	struct rg_str sql;	/* scratch */
 	struct rg_plan plan;
 	struct rg_sql_script *bodies;	/* one per step */
+	bool ddl_timeout_set;	/* an earlier step's body SET lock_timeout */
 };
 
 static void log_line(const struct runner *r, const char *level, const char *msg)
@@ -447,11 +448,43 @@ static int check_statement(const struct rg_revision *rev, const struct rg_sql_st
 	return 0;
 }
 
+/*
+ * PostgreSQL: `SET lock_timeout` first in a body that runs statements, from
+ * the revision's `lock_timeout:` or else revgraph.ddl_lock_timeout, so that
+ * DDL waiting on a busy table fails fast; `RESET lock_timeout` after an
+ * earlier body set one and neither applies here.
+ */
+static int add_lock_timeout(struct rg_sql_script *out, struct runner *r, const char *rev_value,
+			    size_t line)
+{
+	const char *v = rev_value ? rev_value : r->cfg->ddl_lock_timeout;
+	struct rg_str sql = RG_STR_INIT;
+	int err;
+
+	if (r->dialect != RG_DIALECT_POSTGRESQL || !out->n || (!v && !r->ddl_timeout_set))
+		return 0;
+	if (v)
+		rg_str_addf(&sql, "SET lock_timeout = '%s'", v);
+	else
+		rg_str_adds(&sql, "RESET lock_timeout");
+	if ((err = rg_str_check(&sql)) || (err = RG_GROW(out->items, out->n + 1, out->alloc))) {
+		rg_str_release(&sql);
+		return err ? err : RG_ENOMEM;
+	}
+	memmove(out->items + 1, out->items, out->n * sizeof(out->items[0]));
+	out->items[0].text = rg_str_detach(&sql);
+	out->items[0].line = (int)line;
+	out->n++;
+	r->ddl_timeout_set = v != NULL;
+	return 0;
+}
+
 /* The statements a revision step runs, read and checked before anything runs. */
-static int load_body(struct rg_sql_script *out, const struct runner *r, const struct rg_step *s)
+static int load_body(struct rg_sql_script *out, struct runner *r, const struct rg_step *s)
 {
 	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
 	struct rg_body parts = { 0 };
+	const struct rg_body *timeout = &parts;	/* where the revision's lock_timeout is */
 	char *text = NULL, *section = NULL;
 	size_t len, i, line = 0;
 	int err;
@@ -467,6 +500,7 @@ static int load_body(struct rg_sql_script *out, const struct runner *r, const st
 		/* read with the header (from the header cache): the file need not be read again */
 		const struct rg_body *b = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
 
+		timeout = b;
 		err = 0;
 		for (i = 0; !err && i < b->n; i++)
 			if (b->items[i].dialect < 0 || b->items[i].dialect == (int)r->dialect)
@@ -492,6 +526,8 @@ static int load_body(struct rg_sql_script *out, const struct runner *r, const st
 check:
 	for (i = 0; !err && i < out->n; i++)
 		err = check_statement(rev, &out->items[i], r->dialect);
+	if (!err)
+		err = add_lock_timeout(out, r, timeout->lock_timeout, timeout->lock_timeout_line);
 	rg_body_release(&parts);
 	free(section);
 	free(text);

@@ -255,7 +255,7 @@ done
 out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
 check "a non-transactional revision runs from the cache" test "${out#*VACUUM;}" != "$out"
 # a body that cannot run is not cached with its header: the same error, file:line, every time
-printf 'revision: dddd00000004\ndown_revision: 3000cccc0003\nmessage: bad body\nupgrade: SELECT 4\ndowngrade:\n  - drop_table: t\n' \
+printf 'revision: dddd00000004\ndown_revision: 3000cccc0003\nmessage: bad body\nupgrade: SELECT 4\ndowngrade:\n  - no_such_operation: t\n' \
   > "$V/4_bad.yaml"
 touch -t "$OLD" "$V/4_bad.yaml"
 sleep 3

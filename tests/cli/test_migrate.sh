@@ -144,9 +144,9 @@ check "stamp past a python revision" 0 "" -- "$RG" stamp heads
 eq "rows after stamp heads" "$(rows db.sqlite)" "bbbb00000004 "
 rev pre 5.yaml bbbb00000005 bbbb00000004 '
 upgrade:
-  - create_table: {name: five}'
+  - batch_alter_table: five'
 check "unknown operation refused" 255 \
-  "FAILED: $T/pre/versions/5.yaml:6: operation 'create_table' is not supported by this version of revgraph; write it as 'sql:'" -- \
+  "FAILED: $T/pre/versions/5.yaml:6: operation 'batch_alter_table' is not supported by this version of revgraph; write it as 'sql:'" -- \
   "$RG" upgrade heads
 rm "$T/pre/versions/5.yaml"
 
@@ -314,6 +314,98 @@ awk -v errf="$T/sql.err" '
 eq "--sql on a terminal: log lines where Alembic shows them" "$(cat "$T/pty.out")" "$(cat "$T/pty.want")"
 eq "--sql on a terminal: every line" "$(wc -l < "$T/pty.out")" "$(cat "$T/sql.out" "$T/sql.err" | wc -l)"
 grep -q '^INFO  \[alembic.runtime.migration\] Running upgrade ' "$T/pty.out" && ok || bad "--sql on a terminal: log lines shown"
+
+# --- schema operations ---------------------------------------------------------
+project ops
+rev ops 1.yaml oooo00000001 null '
+upgrade:
+  - create_table: account
+    columns:
+      - {name: id, type: integer, primary_key: true, autoincrement: true}
+      - {name: email, type: string(200), nullable: false, default: "it'"'"'s"}
+      - {name: order, type: "numeric(10,2)", default: 0, check: "\"order\" >= 0"}
+  - create_table: Item
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
+  - create_index: ix_account_email
+    table: account
+    columns: [email]
+    expressions: ["lower(email)"]
+    unique: true
+    where: email IS NOT NULL'
+rev ops 2.yaml oooo00000002 oooo00000001 '
+upgrade:
+  - add_column: account
+    column: {name: note, type: text, default: ""}
+  - rename_table: Item
+    new_name: items'
+cd "$T/ops"
+check "ops upgrade" 0 "" -- "$RG" upgrade heads
+eq "ops schema" "$(sqlite3 db.sqlite "SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY 1" | tr '\n' ' ')" \
+  "index ix_account_email table account table alembic_version table items "
+sqlite3 db.sqlite "INSERT INTO account (email) VALUES ('a@x'); INSERT INTO items (account_id) VALUES (1)"
+eq "ops default and autoincrement" "$(sqlite3 db.sqlite "SELECT id, email, \"order\", note FROM account")" "1|a@x|0|"
+sqlite3 db.sqlite "INSERT INTO account (email) VALUES ('a@x')" 2>&1 | grep -q "UNIQUE constraint failed: index 'ix_account_email'" &&
+  ok || bad "ops unique expression index"
+sqlite3 db.sqlite "INSERT INTO account (email) VALUES (NULL)" 2>&1 | grep -q "NOT NULL constraint failed: account.email" &&
+  ok || bad "ops not null"
+sqlite3 db.sqlite "INSERT INTO account (email, \"order\") VALUES ('b', -1)" 2>&1 | grep -q "CHECK constraint failed" &&
+  ok || bad "ops check"
+check "ops downgrade one (derived)" 0 "" -- "$RG" downgrade -1
+eq "ops derived downgrade" "$(sqlite3 db.sqlite "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY 1" | tr '\n' ' ')" \
+  "Item account alembic_version "
+eq "ops derived downgrade drops the column" "$(sqlite3 db.sqlite "SELECT count(*) FROM pragma_table_info('account') WHERE name = 'note'")" "0"
+eq "ops rows kept by the rename back" "$(sqlite3 db.sqlite 'SELECT account_id FROM "Item"')" "1"
+check "ops downgrade base (derived)" 0 "" -- "$RG" downgrade base
+eq "ops all gone" "$(sqlite3 db.sqlite "SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY 1" | tr '\n' ' ')" "alembic_version "
+"$RG" upgrade heads --sql > up.sql 2>/dev/null
+grep -q '^ALTER TABLE "Item" RENAME TO items;$' up.sql && ok || bad "ops --sql rename"
+grep -q "^    email VARCHAR(200) NOT NULL DEFAULT 'it''s',$" up.sql && ok || bad "ops --sql literal"
+"$RG" downgrade oooo00000002:base --sql > down.sql 2>/dev/null
+eq "ops --sql derived downgrade" "$(grep -E '^(ALTER|DROP)' down.sql | tr '\n' ' ')" \
+  'ALTER TABLE items RENAME TO "Item"; ALTER TABLE account DROP COLUMN note; DROP INDEX ix_account_email; DROP TABLE "Item"; DROP TABLE account; DROP TABLE alembic_version; '
+# a lossy operation without an explicit downgrade stops before any change
+"$RG" upgrade heads 2>/dev/null
+rev ops 3.yaml oooo00000003 oooo00000002 '
+upgrade:
+  - drop_index: ix_account_email
+  - create_index: ix_account_email2
+    table: account
+    columns: [email]'
+check "ops upgrade 3" 0 "" -- "$RG" upgrade heads
+before=$(dump db.sqlite)
+check "ops lossy downgrade refused" 255 \
+  "FAILED: $T/ops/versions/3.yaml:6: 'drop_index' cannot be undone from its own text; write the revision's 'downgrade:'" -- \
+  "$RG" downgrade base
+eq "ops lossy refusal left the database alone" "$(dump db.sqlite)" "$before"
+# a malformed operation stops before anything runs
+rev ops 4.yaml oooo00000004 oooo00000003 '
+upgrade:
+  - create_table: t4
+    columns: [{name: a, type: int}]
+  - create_index: ix
+    table: t4
+    where: a > 0); DROP TABLE account; --'
+check "ops malformed refused" 255 \
+  "FAILED: $T/ops/versions/4.yaml:10: create_index: 'where' has an unbalanced ')'" -- \
+  "$RG" upgrade heads
+eq "ops malformed left the database alone" "$(dump db.sqlite)" "$before"
+# an operation SQLite refuses fails with file:line and rolls back its migration
+rev ops 4.yaml oooo00000004 oooo00000003 '
+upgrade:
+  - create_table: t4
+    columns: [{name: a, type: int}]
+  - add_column: account
+    column: {name: code, type: text, unique: true}'
+out=$("$RG" upgrade heads 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/ops/versions/4.yaml:8: "*"Cannot add a UNIQUE column"*) ok ;;
+  *) bad "ops SQLite refusal: $out" ;;
+esac
+eq "ops SQLite refusal status" "$status" "255"
+eq "ops SQLite refusal left the database alone" "$(dump db.sqlite)" "$before"
+cd "$T"
 
 echo "migrate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

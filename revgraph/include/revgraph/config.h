@@ -33,6 +33,7 @@ struct rg_config {
 	bool transaction_per_migration;
 	int transactional_ddl;		/* -1: the dialect's default, else 0/1 */
 	double lock_timeout;		/* seconds to wait for the migration lock; < 0 forever */
+	char *ddl_lock_timeout;		/* revgraph.ddl_lock_timeout: PostgreSQL lock_timeout, or NULL */
 	struct rg_strlist const_names;	/* [revgraph:constants] keys, case kept */
 	struct rg_strlist const_values;
 };

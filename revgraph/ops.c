@@ -1,0 +1,513 @@
+/*
+ * Rendering of schema operations (ops.h) as SQL for SQLite and PostgreSQL.
+ */
+#include "ops.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "revgraph/common.h"
+#include "banned.h"
+
+static const char *const op_names[] = {
+	"sql", "create_table", "drop_table", "rename_table", "add_column", "create_index",
+	"drop_index", "drop_column"
+};
+
+const char *rg_op_name(enum rg_op_kind kind)
+{
+	return op_names[kind];
+}
+
+static void column_release(struct rg_op_column *c)
+{
+	free(c->name);
+	free(c->type);
+	free(c->default_value);
+	free(c->ref_table);
+	free(c->ref_column);
+	free(c->on_delete);
+	free(c->on_update);
+	free(c->check);
+	free(c->collation);
+}
+
+void rg_op_release(struct rg_op *op)
+{
+	size_t i;
+
+	if (!op)
+		return;
+	free(op->sql);
+	free(op->table);
+	free(op->column);
+	free(op->name);
+	free(op->new_name);
+	for (i = 0; i < op->ncols; i++)
+		column_release(&op->cols[i]);
+	free(op->cols);
+	rg_strlist_release(&op->idx_cols);
+	rg_strlist_release(&op->idx_exprs);
+	free(op->where);
+	memset(op, 0, sizeof(*op));
+}
+
+void rg_ops_release(struct rg_ops *ops)
+{
+	size_t i;
+
+	if (!ops)
+		return;
+	for (i = 0; i < ops->n; i++)
+		rg_op_release(&ops->items[i]);
+	free(ops->items);
+	memset(ops, 0, sizeof(*ops));
+}
+
+static bool needs_quotes(const char *name)
+{
+	/* PostgreSQL's reserved key words, and SQLite's that are not among them */
+	static const char *const reserved[] = {
+		"abort", "action", "add", "after", "all", "alter", "analyse", "analyze", "and",
+		"any", "array", "as", "asc", "asymmetric", "attach", "authorization", "autoincrement",
+		"before", "begin", "between", "binary", "both", "by", "cascade", "case", "cast",
+		"check", "collate", "column", "commit", "conflict", "constraint", "create", "cross",
+		"current_date", "current_role", "current_time", "current_timestamp", "current_user",
+		"database", "default", "deferrable", "deferred", "delete", "desc", "detach",
+		"distinct", "do", "drop", "each", "else", "end", "escape", "except", "exclusive",
+		"exists", "explain", "false", "for", "foreign", "freeze", "from", "full", "glob",
+		"grant", "group", "having", "if", "ilike", "immediate", "in", "index", "indexed",
+		"initially", "inner", "insert", "instead", "intersect", "into", "is", "isnull",
+		"join", "key", "leading", "left", "like", "limit", "localtime", "localtimestamp",
+		"match", "natural", "new", "no", "not", "notnull", "null", "of", "off", "offset",
+		"old", "on", "only", "or", "order", "outer", "overlaps", "placing", "plan",
+		"pragma", "primary", "query", "raise", "recursive", "references", "regexp",
+		"reindex", "release", "rename", "replace", "restrict", "returning", "right",
+		"rollback", "row", "savepoint", "select", "session_user", "set", "similar", "some",
+		"symmetric", "table", "temp", "temporary", "then", "to", "trailing", "transaction",
+		"trigger", "true", "union", "unique", "update", "user", "using", "vacuum", "values",
+		"variadic", "verbose", "view", "virtual", "when", "where", "window", "with",
+		"without"
+	};
+	const char *p;
+	size_t i;
+
+	if (!((*name >= 'a' && *name <= 'z') || *name == '_'))
+		return true;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return true;
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (!strcmp(name, reserved[i]))
+			return true;
+	return false;
+}
+
+void rg_sql_add_ident(struct rg_str *out, const char *name)
+{
+	const char *p;
+
+	if (!needs_quotes(name)) {
+		rg_str_adds(out, name);
+		return;
+	}
+	rg_str_addch(out, '"');
+	for (p = name; *p; p++) {
+		if (*p == '"')
+			rg_str_addch(out, '"');
+		rg_str_addch(out, *p);
+	}
+	rg_str_addch(out, '"');
+}
+
+void rg_sql_add_literal(struct rg_str *out, const char *s)
+{
+	const char *p;
+
+	rg_str_addch(out, '\'');
+	for (p = s; *p; p++) {
+		if (*p == '\'')
+			rg_str_addch(out, '\'');
+		rg_str_addch(out, *p);
+	}
+	rg_str_addch(out, '\'');
+}
+
+int rg_sql_check_fragment(const char *frag, bool comma_ok, const char *path, size_t line,
+			  const char *op, const char *key)
+{
+	const char *why = NULL, *p;
+	long depth = 0;
+
+	for (p = frag; *p && !why; p++) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+
+			for (p++; *p; p++)
+				if (*p == q) {
+					if (p[1] != q)
+						break;
+					p++;
+				}
+			if (!*p)
+				why = "has an unterminated quote";
+			continue;
+		}
+		if (*p == ';')
+			why = "contains ';'";
+		else if (*p == '\\' || *p == '$')
+			why = "contains '\\' or '$'";
+		else if (*p == '[' || *p == '`')
+			why = "contains '[' or '`' (SQLite name quotes: use \"...\")";
+		else if ((*p == '-' && p[1] == '-') || (*p == '/' && p[1] == '*'))
+			why = "contains a comment";
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth < 0)
+			why = "has an unbalanced ')'";
+		else if (*p == ',' && !depth && !comma_ok)
+			why = "contains a top-level ','";
+	}
+	if (!why && depth)
+		why = "has an unbalanced '('";
+	if (!why) {
+		for (p = frag; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
+			;
+		if (!*p)
+			why = "is empty";
+	}
+	if (why)
+		return rg_error_set(RG_EINVALID, "%s:%zu: %s: '%s' %s", path, line, op, key, why);
+	return 0;
+}
+
+int rg_op_check_type(const char *type, const char *path, size_t line, const char *op)
+{
+	const char *p;
+	int depth = 0;
+	bool ok = *type != '\0' && *type != ' ' && *type != '(';
+
+	for (p = type; *p && ok; p++) {
+		if (*p == '(') {
+			ok = depth++ == 0;
+		} else if (*p == ')') {
+			ok = depth-- == 1;
+		} else if (depth) {
+			ok = (*p >= '0' && *p <= '9') || *p == ',' || *p == ' ';
+		} else {
+			ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			     (*p >= '0' && *p <= '9') || *p == '_' || *p == ' ';
+			/* only "[]": a lone '[' starts a quoted name in SQLite */
+			if (*p == '[' && p[1] == ']') {
+				ok = true;
+				p++;
+			}
+		}
+	}
+	if (!ok || depth)
+		return rg_error_set(RG_EINVALID,
+				    "%s:%zu: %s: 'type' must be a type name such as integer, string(200) or numeric(10,2)",
+				    path, line, op);
+	return 0;
+}
+
+/* Does `type` start with portable name `name`, followed by its end or '('? */
+static bool type_is(const char *type, const char *name, const char **rest)
+{
+	size_t i, n = strlen(name);
+
+	for (i = 0; i < n; i++) {
+		char c = type[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != name[i])
+			return false;
+	}
+	if (type[n] != '\0' && type[n] != '(')
+		return false;
+	*rest = type + n;
+	return true;
+}
+
+void rg_op_type(struct rg_str *out, const char *type, enum rg_dialect dialect)
+{
+	static const struct {
+		const char *name, *sqlite, *pg;
+	} map[] = {
+		{ "integer", "INTEGER", "INTEGER" },
+		{ "bigint", "BIGINT", "BIGINT" },
+		{ "smallint", "SMALLINT", "SMALLINT" },
+		{ "text", "TEXT", "TEXT" },
+		{ "string", "VARCHAR", "VARCHAR" },
+		{ "boolean", "BOOLEAN", "BOOLEAN" },
+		{ "float", "FLOAT", "DOUBLE PRECISION" },
+		{ "numeric", "NUMERIC", "NUMERIC" },
+		{ "date", "DATE", "DATE" },
+		{ "datetime", "DATETIME", "TIMESTAMP WITHOUT TIME ZONE" },
+		{ "timestamptz", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE" },
+		{ "json", "JSON", "JSONB" },
+		{ "uuid", "CHAR(36)", "UUID" },
+		{ "binary", "BLOB", "BYTEA" }
+	};
+	const char *rest;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (type_is(type, map[i].name, &rest)) {
+			rg_str_adds(out, dialect == RG_DIALECT_POSTGRESQL ? map[i].pg : map[i].sqlite);
+			rg_str_adds(out, rest);
+			return;
+		}
+	rg_str_adds(out, type);
+}
+
+/* A portable integer type: SQLite's INTEGER PRIMARY KEY numbers rows itself. */
+static bool is_integer(const char *type)
+{
+	const char *rest;
+
+	return (type_is(type, "integer", &rest) || type_is(type, "bigint", &rest) ||
+		type_is(type, "smallint", &rest)) && !*rest;
+}
+
+/* SQLite's only AUTOINCREMENT column is `INTEGER PRIMARY KEY AUTOINCREMENT`. */
+static void add_column_def(struct rg_str *out, const struct rg_op_column *c, bool inline_pk,
+			   enum rg_dialect dialect)
+{
+	rg_sql_add_ident(out, c->name);
+	rg_str_addch(out, ' ');
+	rg_op_type(out, c->type, dialect);
+	if (c->collation) {
+		rg_str_adds(out, " COLLATE ");
+		rg_sql_add_ident(out, c->collation);
+	}
+	if (dialect == RG_DIALECT_POSTGRESQL &&
+	    (c->autoincrement == 1 || (c->autoincrement < 0 && inline_pk && c->primary_key && is_integer(c->type))))
+		rg_str_adds(out, " GENERATED BY DEFAULT AS IDENTITY");
+	if (inline_pk && c->primary_key) {
+		rg_str_adds(out, " PRIMARY KEY");
+		if (c->autoincrement == 1 && dialect == RG_DIALECT_SQLITE)
+			rg_str_adds(out, " AUTOINCREMENT");
+	}
+	if (c->nullable == 0 || (c->primary_key && c->nullable < 0 && !inline_pk))
+		rg_str_adds(out, " NOT NULL");
+	else if (c->nullable == 1)
+		rg_str_adds(out, " NULL");
+	switch (c->default_kind) {
+	case RG_DEFAULT_NONE:
+		break;
+	case RG_DEFAULT_NULL:
+		rg_str_adds(out, " DEFAULT NULL");
+		break;
+	case RG_DEFAULT_NUMBER:
+		rg_str_addf(out, " DEFAULT %s", c->default_value);
+		break;
+	case RG_DEFAULT_TRUE:
+		rg_str_adds(out, dialect == RG_DIALECT_POSTGRESQL ? " DEFAULT TRUE" : " DEFAULT 1");
+		break;
+	case RG_DEFAULT_FALSE:
+		rg_str_adds(out, dialect == RG_DIALECT_POSTGRESQL ? " DEFAULT FALSE" : " DEFAULT 0");
+		break;
+	case RG_DEFAULT_STRING:
+		rg_str_adds(out, " DEFAULT ");
+		rg_sql_add_literal(out, c->default_value);
+		break;
+	}
+	if (c->unique)
+		rg_str_adds(out, " UNIQUE");
+	if (c->check) {
+		rg_str_adds(out, " CHECK (");
+		rg_str_adds(out, c->check);
+		rg_str_addch(out, ')');
+	}
+	if (c->ref_table) {
+		rg_str_adds(out, " REFERENCES ");
+		rg_sql_add_ident(out, c->ref_table);
+		rg_str_adds(out, " (");
+		rg_sql_add_ident(out, c->ref_column);
+		rg_str_addch(out, ')');
+		if (c->on_delete)
+			rg_str_addf(out, " ON DELETE %s", c->on_delete);
+		if (c->on_update)
+			rg_str_addf(out, " ON UPDATE %s", c->on_update);
+	}
+}
+
+static void render_create_table(struct rg_str *out, const struct rg_op *op, enum rg_dialect dialect)
+{
+	size_t i, npk = 0;
+	bool first = true;
+
+	for (i = 0; i < op->ncols; i++)
+		npk += op->cols[i].primary_key;
+	rg_str_adds(out, "CREATE TABLE ");
+	rg_sql_add_ident(out, op->table);
+	rg_str_adds(out, " (");
+	for (i = 0; i < op->ncols; i++) {
+		rg_str_adds(out, "\n    ");
+		add_column_def(out, &op->cols[i], npk == 1, dialect);
+		if (i + 1 < op->ncols || npk > 1)
+			rg_str_addch(out, ',');
+	}
+	if (npk > 1) {
+		rg_str_adds(out, "\n    PRIMARY KEY (");
+		for (i = 0; i < op->ncols; i++) {
+			if (!op->cols[i].primary_key)
+				continue;
+			if (!first)
+				rg_str_adds(out, ", ");
+			rg_sql_add_ident(out, op->cols[i].name);
+			first = false;
+		}
+		rg_str_addch(out, ')');
+	}
+	rg_str_adds(out, "\n);\n");
+}
+
+static void render_create_index(struct rg_str *out, const struct rg_op *op)
+{
+	size_t i;
+
+	rg_str_adds(out, op->unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ");
+	rg_sql_add_ident(out, op->name);
+	rg_str_adds(out, " ON ");
+	rg_sql_add_ident(out, op->table);
+	rg_str_adds(out, " (");
+	for (i = 0; i < op->idx_cols.n; i++) {
+		if (i)
+			rg_str_adds(out, ", ");
+		rg_sql_add_ident(out, op->idx_cols.items[i]);
+	}
+	for (i = 0; i < op->idx_exprs.n; i++) {
+		if (i || op->idx_cols.n)
+			rg_str_adds(out, ", ");
+		rg_str_addch(out, '(');
+		rg_str_adds(out, op->idx_exprs.items[i]);
+		rg_str_addch(out, ')');
+	}
+	rg_str_addch(out, ')');
+	if (op->where) {
+		rg_str_adds(out, " WHERE ");
+		rg_str_adds(out, op->where);
+	}
+	rg_str_adds(out, ";\n");
+}
+
+int rg_op_render(struct rg_str *out, const struct rg_op *op, enum rg_dialect dialect,
+		 const char *path)
+{
+	(void)path;
+	switch (op->kind) {
+	case RG_OP_SQL:
+		if (op->dialect < 0 || op->dialect == (int)dialect)
+			rg_str_adds(out, op->sql);
+		break;
+	case RG_OP_CREATE_TABLE:
+		render_create_table(out, op, dialect);
+		break;
+	case RG_OP_DROP_TABLE:
+		rg_str_adds(out, op->if_exists ? "DROP TABLE IF EXISTS " : "DROP TABLE ");
+		rg_sql_add_ident(out, op->table);
+		rg_str_adds(out, ";\n");
+		break;
+	case RG_OP_RENAME_TABLE:
+		rg_str_adds(out, "ALTER TABLE ");
+		rg_sql_add_ident(out, op->table);
+		rg_str_adds(out, " RENAME TO ");
+		rg_sql_add_ident(out, op->new_name);
+		rg_str_adds(out, ";\n");
+		break;
+	case RG_OP_ADD_COLUMN:
+		rg_str_adds(out, "ALTER TABLE ");
+		rg_sql_add_ident(out, op->table);
+		rg_str_adds(out, " ADD COLUMN ");
+		add_column_def(out, &op->cols[0], true, dialect);
+		rg_str_adds(out, ";\n");
+		break;
+	case RG_OP_CREATE_INDEX:
+		render_create_index(out, op);
+		break;
+	case RG_OP_DROP_INDEX:
+		rg_str_adds(out, op->if_exists ? "DROP INDEX IF EXISTS " : "DROP INDEX ");
+		rg_sql_add_ident(out, op->name);
+		rg_str_adds(out, ";\n");
+		break;
+	case RG_OP_DROP_COLUMN:
+		rg_str_adds(out, "ALTER TABLE ");
+		rg_sql_add_ident(out, op->table);
+		rg_str_adds(out, " DROP COLUMN ");
+		rg_sql_add_ident(out, op->column);
+		rg_str_adds(out, ";\n");
+		break;
+	}
+	return rg_str_check(out);
+}
+
+static int invert_one(struct rg_op *inv, const struct rg_op *op, const char *path)
+{
+	inv->line = op->line;
+	inv->dialect = op->dialect;	/* undone only where it was done */
+	switch (op->kind) {
+	case RG_OP_CREATE_TABLE:
+		inv->kind = RG_OP_DROP_TABLE;
+		return (inv->table = rg_strdup(op->table)) ? 0 : RG_ENOMEM;
+	case RG_OP_RENAME_TABLE:
+		inv->kind = RG_OP_RENAME_TABLE;
+		inv->table = rg_strdup(op->new_name);
+		inv->new_name = rg_strdup(op->table);
+		return inv->table && inv->new_name ? 0 : RG_ENOMEM;
+	case RG_OP_ADD_COLUMN:
+		inv->kind = RG_OP_DROP_COLUMN;
+		inv->table = rg_strdup(op->table);
+		inv->column = rg_strdup(op->cols[0].name);
+		return inv->table && inv->column ? 0 : RG_ENOMEM;
+	case RG_OP_CREATE_INDEX:
+		inv->kind = RG_OP_DROP_INDEX;
+		inv->table = rg_strdup(op->table);
+		inv->name = rg_strdup(op->name);
+		return inv->table && inv->name ? 0 : RG_ENOMEM;
+	case RG_OP_SQL:
+	case RG_OP_DROP_TABLE:
+	case RG_OP_DROP_INDEX:
+	case RG_OP_DROP_COLUMN:
+		break;
+	}
+	return rg_error_set(RG_EINVALID,
+			    "%s:%zu: '%s' cannot be undone from its own text; write the revision's 'downgrade:'",
+			    path, op->line, rg_op_name(op->kind));
+}
+
+int rg_ops_invert(struct rg_ops *out, const struct rg_ops *ops, const char *path)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = ops->n; i-- > 0;) {
+		if (RG_GROW(out->items, out->n + 1, out->alloc)) {
+			err = RG_ENOMEM;
+			break;
+		}
+		memset(&out->items[out->n], 0, sizeof(out->items[0]));
+		err = invert_one(&out->items[out->n], &ops->items[i], path);
+		out->n++;
+		if (err)
+			break;
+	}
+	out->structured = true;
+	if (err)
+		rg_ops_release(out);
+	return err;
+}
+
+bool rg_lock_timeout_valid(const char *v)
+{
+	const char *p = v;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == v || p - v > 9)
+		return false;
+	return !*p || !strcmp(p, "ms") || !strcmp(p, "s") || !strcmp(p, "min");
+}
