@@ -275,6 +275,23 @@ same "python body (read)" upgrade heads --sql
 out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
 check "a python upgrade() that does something is refused from the cache" test "${out#*Python code}" != "$out"
 
+# a cached body keeps the revision's lock_timeout (PostgreSQL --sql needs no server)
+P2=$P
+P="$T/pgproj"
+V="$P/versions"
+mkdir -p "$V"
+printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = postgresql://u@localhost/db\n' > "$P/alembic.ini"
+printf 'revision: eeee00000001\ndown_revision: null\nmessage: slow ddl\nlock_timeout: 750ms\nupgrade: CREATE TABLE t (x INTEGER)\ndowngrade: DROP TABLE t\n' \
+  > "$V/1_slow.yaml"
+touch -t "$OLD" "$V"/* "$V"
+sleep 3
+same "lock_timeout (write)" upgrade heads --sql
+same "lock_timeout (read)" upgrade heads --sql
+out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
+check "a cached body keeps its lock_timeout" test "${out#*SET lock_timeout = \'750ms\';}" != "$out"
+P=$P2
+V="$P/versions"
+
 # a directory of 150 revisions is, and reads back the same
 rm -f "$V"/*
 pyrev 0000000000aa_root.py 0000000000aa None
