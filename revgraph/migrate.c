@@ -756,8 +756,9 @@ static int resolve_target(const struct runner *r, const struct rg_idx_list *rows
  * The version table holds a row no revision declares (the error is set).
  * Alembic parses an upgrade or downgrade target before it looks the rows
  * up, so an error of the target's comes first: an absolute target (or one
- * relative to a symbol) is resolved on its own; "+N" from several rows is
- * ambiguous before any row is looked up; "-N" walks from the first row
+ * relative to a symbol) is resolved on its own; an upgrade to "-N" from
+ * the rows is refused as such; "+N" from several rows is ambiguous before
+ * any row is looked up; a downgrade to "-N" walks from the first row
  * (warning when there are several).  Everything else reports the row.
  */
 static int target_error_first(struct runner *r, bool *multi_warning)
@@ -781,7 +782,9 @@ static int target_error_first(struct runner *r, bool *multi_warning)
 	if (!relative_to_rows(o->target, &label, &up) || (o->cmd == RG_MIGRATE_DOWNGRADE && up)) {
 		err = resolve_target(r, &known);
 	} else if (o->cmd == RG_MIGRATE_UPGRADE) {
-		if (up && !label && raw.n > 1)
+		if (!up)	/* "-N" from the rows is refused whatever the rows are */
+			err = resolve_target(r, &known);
+		else if (!label && raw.n > 1)
 			err = rg_error_set(RG_EAMBIGUOUS, "Ambiguous upgrade from multiple current revisions");
 	} else if (!label && raw.n && rg_revmap_find_id(r->map, raw.items[0], &idx)) {
 		for (i = 1; i < raw.n; i++)

@@ -208,6 +208,8 @@ check "a bad target comes before the unknown row" 255 "FAILED: Can't locate revi
   "$RG" upgrade nope
 check "+1 from several rows is ambiguous before any row is looked up" 255 \
   "FAILED: Ambiguous upgrade from multiple current revisions" -- "$RG" upgrade +1
+check "an upgrade to -1 is refused before any row is looked up" 255 \
+  "FAILED: Relative revision -1 didn't produce 1 migrations" -- "$RG" upgrade -1
 check "-1 walks from the first row, then meets the unknown one" 255 \
   "FAILED: Can't locate revision identified by 'deadbeef0000'" -- "$RG" downgrade -1
 eq "-1 from several rows warns first" "$(grep -c 'UserWarning: downgrade -1 from multiple heads is ambiguous' "$T/stderr")" "1"
