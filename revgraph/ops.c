@@ -150,8 +150,10 @@ int rg_sql_check_fragment(const char *frag, bool comma_ok, const char *path, siz
 						break;
 					p++;
 				}
-			if (!*p)
+			if (!*p) {
 				why = "has an unterminated quote";
+				break;	/* p is on the NUL: the loop's p++ would pass it */
+			}
 			continue;
 		}
 		if (*p == ';')
