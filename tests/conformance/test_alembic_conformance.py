@@ -407,7 +407,8 @@ def main(argv=None):
     ap.add_argument("--revgraph", help="revgraph binary (or any alembic-like CLI)")
     ap.add_argument("--source", help="repository root (unused; accepted for ctest)")
     ap.add_argument("--seed", default=None, help="random seed (default: random, printed)")
-    ap.add_argument("--graphs", type=int, default=200, help="number of random graphs")
+    ap.add_argument("--graphs", type=int, default=int(os.environ.get("RG_CONFORMANCE_GRAPHS", "200")),
+                    help="number of random graphs (default $RG_CONFORMANCE_GRAPHS, else 200)")
     ap.add_argument("--only", type=int, action="append", default=None,
                     help="run only this graph index (repeatable)")
     ap.add_argument("--no-broken", action="store_true", help="skip the fixed broken projects")
