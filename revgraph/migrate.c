@@ -10,6 +10,7 @@
 #include "alloc.h"
 #include "body.h"
 #include "fsutil.h"
+#include "ops.h"
 #include "sqlsplit.h"
 #include "walk.h"
 #include "yamlrev.h"
@@ -87,34 +88,13 @@ static bool needs_quotes(const char *name)
 	return false;
 }
 
+/* A name as SQLAlchemy writes it (its rule, not rg_sql_add_ident()'s wider one). */
 static void add_ident(struct rg_str *out, const char *name)
 {
-	const char *p;
-
-	if (!needs_quotes(name)) {
+	if (needs_quotes(name))
+		rg_sql_add_quoted(out, name);
+	else
 		rg_str_adds(out, name);
-		return;
-	}
-	rg_str_addch(out, '"');
-	for (p = name; *p; p++) {
-		if (*p == '"')
-			rg_str_addch(out, '"');
-		rg_str_addch(out, *p);
-	}
-	rg_str_addch(out, '"');
-}
-
-static void add_literal(struct rg_str *out, const char *v)
-{
-	const char *p;
-
-	rg_str_addch(out, '\'');
-	for (p = v; *p; p++) {
-		if (*p == '\'')
-			rg_str_addch(out, '\'');
-		rg_str_addch(out, *p);
-	}
-	rg_str_addch(out, '\'');
 }
 
 static const char *id_of(const struct runner *r, size_t idx)
@@ -173,7 +153,7 @@ static int vt_insert(struct runner *r, size_t rev)
 
 	rg_str_reset(&r->sql);
 	rg_str_addf(&r->sql, "INSERT INTO %s (version_num) VALUES (", r->table.buf);
-	add_literal(&r->sql, id_of(r, rev));
+	rg_sql_add_literal(&r->sql, id_of(r, rev));
 	rg_str_addch(&r->sql, ')');
 	if (r->dialect == RG_DIALECT_POSTGRESQL)
 		rg_str_addf(&r->sql, " RETURNING %s.version_num", r->table.buf);
@@ -199,7 +179,7 @@ static int vt_delete(struct runner *r, size_t rev)
 
 	rg_str_reset(&r->sql);
 	rg_str_addf(&r->sql, "DELETE FROM %s WHERE %s.version_num = ", r->table.buf, r->table.buf);
-	add_literal(&r->sql, id_of(r, rev));
+	rg_sql_add_literal(&r->sql, id_of(r, rev));
 	if ((err = exec_sql(r, &n)))
 		return err;
 	if (!r->offline && n != 1) {
@@ -222,9 +202,9 @@ static int vt_update(struct runner *r, size_t from, size_t to)
 
 	rg_str_reset(&r->sql);
 	rg_str_addf(&r->sql, "UPDATE %s SET version_num=", r->table.buf);
-	add_literal(&r->sql, id_of(r, to));
+	rg_sql_add_literal(&r->sql, id_of(r, to));
 	rg_str_addf(&r->sql, " WHERE %s.version_num = ", r->table.buf);
-	add_literal(&r->sql, id_of(r, from));
+	rg_sql_add_literal(&r->sql, id_of(r, from));
 	if ((err = exec_sql(r, &n)))
 		return err;
 	if (!r->offline && n != 1) {

@@ -106,12 +106,16 @@ static bool needs_quotes(const char *name)
 
 void rg_sql_add_ident(struct rg_str *out, const char *name)
 {
+	if (needs_quotes(name))
+		rg_sql_add_quoted(out, name);
+	else
+		rg_str_adds(out, name);
+}
+
+void rg_sql_add_quoted(struct rg_str *out, const char *name)
+{
 	const char *p;
 
-	if (!needs_quotes(name)) {
-		rg_str_adds(out, name);
-		return;
-	}
 	rg_str_addch(out, '"');
 	for (p = name; *p; p++) {
 		if (*p == '"')

@@ -94,6 +94,9 @@ const char *rg_op_name(enum rg_op_kind kind);
  */
 void rg_sql_add_ident(struct rg_str *out, const char *name);
 
+/** Append `name` always double-quoted, inner quotes doubled. */
+void rg_sql_add_quoted(struct rg_str *out, const char *name);
+
 /** Append `s` as a single-quoted SQL string literal (quotes doubled). */
 void rg_sql_add_literal(struct rg_str *out, const char *s);
 
