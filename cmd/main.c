@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "cmd.h"
 #include "revgraph/common.h"
 #include "revgraph/script.h"
@@ -363,6 +364,7 @@ int main(int argc, const char **argv)
 	int i, status = 0, err;
 	size_t k;
 
+	rg_alloc_huge_pages();
 	memset(&ctx, 0, sizeof(ctx));
 	rg_str_init(&ctx.out);
 	rg_str_init(&ctx.err);

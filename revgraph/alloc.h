@@ -16,6 +16,14 @@ char *rg_strdup(const char *s);
 char *rg_strndup(const char *s, size_t n);
 
 /**
+ * Give the heap transparent huge pages where the system offers them (see
+ * alloc.c): fewer page faults for commands on big projects.  For the CLI,
+ * once, first thing in main(); a no-op where it does not apply (not glibc,
+ * a sanitizer's allocator).  Memory never touched still costs nothing.
+ */
+void rg_alloc_huge_pages(void);
+
+/**
  * Test hook: make the allocation `n` calls from now fail (1 = the next one),
  * and every later one while `sticky` is true.  0 disables the hook.
  */
