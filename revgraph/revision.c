@@ -74,13 +74,15 @@ void rg_revision_free(struct rg_revision *rev)
 {
 	if (!rev)
 		return;
-	free(rev->id);
-	rg_strlist_release(&rev->down);
-	rg_strlist_release(&rev->deps);
-	rg_strlist_release(&rev->labels);
-	free(rev->doc);
+	if (!rev->packed) {
+		free(rev->id);
+		rg_strlist_release(&rev->down);
+		rg_strlist_release(&rev->deps);
+		rg_strlist_release(&rev->labels);
+		free(rev->doc);
+		free(rev->create_date);
+	}
 	free(rev->path);
-	free(rev->create_date);
 	rg_rev_bodies_free(rev->bodies);
 	free(rev);
 }

@@ -57,6 +57,8 @@ struct rg_revision {
 	bool non_transactional;		/* `transactional: false`: run outside a transaction */
 	int line_id, line_down, line_deps, line_labels;
 	struct rg_rev_bodies *bodies;	/* private: what it runs, when read with it (or NULL) */
+	bool packed;			/* private: id, doc, create_date and the lists live in
+					 * the revision's own allocation (read-only; cache.c) */
 };
 
 /** A zeroed revision, or NULL (RG_ENOMEM). */
