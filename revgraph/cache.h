@@ -61,14 +61,15 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 /**
  * The cached revision of names[i] if its entry is trusted for the file as
  * it is now (fstatat(), following links: same stat data, not racy): *out is
- * a new revision with every field its parser set (all but `path`; its
- * `bodies` only if the config's `want_bodies` is set), and the
+ * a new revision with every field its parser set (its `bodies` only if the
+ * config's `want_bodies` is set) and a copy of `path` as its path, and the
  * warnings the parser gave for the file are appended to `warnings`.
  * Otherwise *out is NULL: read the file.  The names are asked for in order
  * (a second thread stats the files ahead).  0 or RG_ENOMEM.  Free *out with
  * rg_revision_free().
  */
-int rg_cache_get(struct rg_cache *c, size_t i, struct rg_revision **out, struct rg_str *warnings);
+int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		 struct rg_str *warnings);
 
 /**
  * Record what names[i] (read with stat data `st`) declared: `rev` and the

@@ -1,11 +1,13 @@
 /*
  * struct rg_revision and struct rg_strlist helpers (revgraph/revision.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "body.h"
+#include "revslab.h"
 #include "revgraph/revision.h"
 
 void rg_strlist_init(struct rg_strlist *l)
@@ -74,17 +76,59 @@ void rg_revision_free(struct rg_revision *rev)
 {
 	if (!rev)
 		return;
-	if (!rev->packed) {
-		free(rev->id);
-		rg_strlist_release(&rev->down);
-		rg_strlist_release(&rev->deps);
-		rg_strlist_release(&rev->labels);
-		free(rev->doc);
-		free(rev->create_date);
-	}
-	free(rev->path);
 	rg_rev_bodies_free(rev->bodies);
+	if (rev->slab) {
+		rg_rev_slab_release(rev->slab);
+		return;
+	}
+	free(rev->id);
+	rg_strlist_release(&rev->down);
+	rg_strlist_release(&rev->deps);
+	rg_strlist_release(&rev->labels);
+	free(rev->doc);
+	free(rev->path);
+	free(rev->create_date);
 	free(rev);
+}
+
+struct rg_rev_slab {
+	size_t holds;		/* revisions carved from it, and its maker while it carves */
+	size_t used, cap;	/* in units of mem[] */
+	void *mem[];		/* pointer-aligned */
+};
+
+struct rg_rev_slab *rg_rev_slab_new(size_t cap)
+{
+	struct rg_rev_slab *s;
+	size_t units = (cap + sizeof(void *) - 1) / sizeof(void *);
+
+	if (units > (SIZE_MAX - sizeof(*s)) / sizeof(void *))
+		return NULL;
+	if (!(s = rg_malloc(sizeof(*s) + units * sizeof(void *))))
+		return NULL;
+	s->holds = 1;
+	s->used = 0;
+	s->cap = units;
+	return s;
+}
+
+void *rg_rev_slab_carve(struct rg_rev_slab *s, size_t size)
+{
+	size_t units = (size + sizeof(void *) - 1) / sizeof(void *);
+	void *p;
+
+	if (units > s->cap - s->used)
+		return NULL;
+	p = &s->mem[s->used];
+	s->used += units;
+	s->holds++;
+	return p;
+}
+
+void rg_rev_slab_release(struct rg_rev_slab *s)
+{
+	if (s && !--s->holds)
+		free(s);
 }
 
 bool rg_revision_id_ok(const char *id, char *bad, size_t bad_size)

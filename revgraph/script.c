@@ -53,6 +53,7 @@ struct loader {
 	struct rg_str problems;
 	struct rg_str *warnings;
 	struct rg_str file_warnings;	/* one file's, for the cache */
+	struct rg_str path;		/* scratch: the path of the file being loaded */
 };
 
 /* `dir` + "/" + `name`, allocated to size (as rg_fs_join()). */
@@ -126,14 +127,27 @@ static int load_file(struct loader *ld, struct rg_cache *cache, int dfd, const c
 	char *path = NULL;
 	int err = 0;
 
+	if (cache) {
+		/* a revision from the cache gets its own copy of the path */
+		rg_str_reset(&ld->path);
+		if (name[0] != '/' && dir_len) {
+			rg_str_add(&ld->path, dir, dir_len);
+			if (dir[dir_len - 1] != '/')
+				rg_str_addch(&ld->path, '/');
+		}
+		rg_str_adds(&ld->path, name);
+		if ((err = rg_str_check(&ld->path)) ||
+		    (err = rg_cache_get(cache, i, ld->path.buf, &rev,
+					ld->warnings ? ld->warnings : &ld->file_warnings)))
+			goto out;
+		if (rev)
+			goto loaded;
+	}
 	if (!(path = join(dir, dir_len, name))) {
 		err = RG_ENOMEM;
 		goto out;
 	}
-	if (cache && (err = rg_cache_get(cache, i, &rev,
-					 ld->warnings ? ld->warnings : &ld->file_warnings)))
-		goto out;
-	if (!rev && !cache) {
+	if (!cache) {
 		err = parse_file(&rev, ld, dfd, name, path, kind, NULL, ld->warnings);
 	} else if (!rev) {
 		/* the warnings go into the cache entry too */
@@ -160,6 +174,7 @@ static int load_file(struct loader *ld, struct rg_cache *cache, int dfd, const c
 	}
 	rev->path = path;
 	path = NULL;
+loaded:
 	if (RG_GROW(ld->revs, ld->n + 1, ld->alloc)) {
 		err = RG_ENOMEM;
 		goto out;
@@ -278,6 +293,7 @@ int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct r
 	ld.warnings = warnings;
 	rg_str_init(&ld.problems);
 	rg_str_init(&ld.file_warnings);
+	rg_str_init(&ld.path);
 	ld.dedupe = cfg->version_locations.n > 1 || cfg->recursive;
 	if (ld.dedupe && !(ld.seen = rg_idmap_new())) {
 		err = RG_ENOMEM;
@@ -305,5 +321,6 @@ out:
 	rg_strlist_release(&ld.real_paths);
 	rg_str_release(&ld.problems);
 	rg_str_release(&ld.file_warnings);
+	rg_str_release(&ld.path);
 	return err;
 }

@@ -142,7 +142,7 @@ static void write_cache(const struct rg_config *cfg)
 
 	c = open_run(cfg, &dfd);
 	assert_non_null(c);
-	assert_int_equal(rg_cache_get(c, 0, &got, &w), 0);
+	assert_int_equal(rg_cache_get(c, 0, "a.py", &got, &w), 0);
 	assert_null(got);
 	snprintf(path, sizeof(path), "%s/a.py", dir);
 	assert_int_equal(stat(path, &st), 0);
@@ -166,9 +166,12 @@ static struct rg_revision *get_a(const struct rg_config *cfg, struct rg_str *w)
 
 	c = open_run(cfg, &dfd);
 	if (c)
-		assert_int_equal(rg_cache_get(c, 0, &got, w), 0);
+		assert_int_equal(rg_cache_get(c, 0, "a.py", &got, w), 0);
 	rg_cache_close(c, false);
 	close(dfd);
+	/* it outlives the cache, with the path it was asked for */
+	if (got)
+		assert_string_equal(got->path, "a.py");
 	return got;
 }
 
@@ -222,7 +225,7 @@ static void test_round_trip(void **state)
 	assert_int_equal(r->kind, RG_REVFILE_YAML);
 	assert_true(r->body_is_noop);
 	assert_true(r->non_transactional);
-	assert_null(r->path);
+	assert_string_equal(r->path, "a.py");
 	assert_int_equal(r->line_id, 3);
 	assert_int_equal(r->line_down, 11);
 	assert_int_equal(r->line_deps, 13);
@@ -526,7 +529,7 @@ static void test_survives_allocation_failures(void **state)
 		rg_alloc_fail_after(k, 0);
 		err = rg_cache_open(&c, dir, dfd, &cfg);
 		if (!err && c && !(err = rg_cache_begin(c, names, 3, true)) &&
-		    !(err = rg_cache_get(c, 0, &got, &w)))
+		    !(err = rg_cache_get(c, 0, "a.py", &got, &w)))
 			err = rg_cache_put(c, 1, &st, a, "", 0);
 		rg_cache_close(c, !err);
 		rg_alloc_fail_after(0, 0);

@@ -42,6 +42,7 @@ enum rg_revfile_kind {
  * absent; they let the map name `file:line` in its reports.
  */
 struct rg_rev_bodies;
+struct rg_rev_slab;
 
 struct rg_revision {
 	char *id;
@@ -57,8 +58,9 @@ struct rg_revision {
 	bool non_transactional;		/* `transactional: false`: run outside a transaction */
 	int line_id, line_down, line_deps, line_labels;
 	struct rg_rev_bodies *bodies;	/* private: what it runs, when read with it (or NULL) */
-	bool packed;			/* private: id, doc, create_date and the lists live in
-					 * the revision's own allocation (read-only; cache.c) */
+	struct rg_rev_slab *slab;	/* private: NULL, or the block it was carved from
+					 * with all its strings and lists but its bodies
+					 * (read-only; revslab.h) */
 };
 
 /** A zeroed revision, or NULL (RG_ENOMEM). */
