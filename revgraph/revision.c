@@ -139,6 +139,8 @@ bool rg_revision_id_ok(const char *id, char *bad, size_t bad_size)
 
 	if (bad_size)
 		bad[0] = '\0';
+	if (!strpbrk(id, illegal))
+		return true;	/* the usual case: one pass over the id */
 	for (i = 0; illegal[i]; i++) {
 		if (!strchr(id, illegal[i]))
 			continue;

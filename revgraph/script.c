@@ -23,22 +23,21 @@
 
 enum file_kind { NOT_REVISION, KIND_PY, KIND_YAML, KIND_SQL };
 
-static bool ends_with(const char *s, const char *suffix)
+static bool ends_with(const char *s, size_t n, const char *suffix, size_t m)
 {
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
+	return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
-static enum file_kind kind_of(const char *name)
+/* The kind of file `name` (`len` bytes) is, by its name alone. */
+static enum file_kind kind_of(const char *name, size_t len)
 {
 	if (!strncmp(name, ".#", 2) || !strncmp(name, "__init__", 8))
 		return NOT_REVISION;
-	if (ends_with(name, ".py"))
+	if (ends_with(name, len, ".py", 3))
 		return KIND_PY;
-	if (ends_with(name, ".yaml") || ends_with(name, ".yml"))
+	if (ends_with(name, len, ".yaml", 5) || ends_with(name, len, ".yml", 4))
 		return KIND_YAML;
-	if (ends_with(name, ".sql"))
+	if (ends_with(name, len, ".sql", 4))
 		return KIND_SQL;
 	return NOT_REVISION;
 }
@@ -213,7 +212,7 @@ static int scan_dir(struct loader *ld, const char *dir, bool recursive)
 	if (cache) {
 		/* a small directory is read as it is (the names may live in the cache: keep it open) */
 		for (i = 0; i < n_names; i++)
-			n_files += kind_of(names[i]) != NOT_REVISION;
+			n_files += kind_of(names[i], strlen(names[i])) != NOT_REVISION;
 		if (n_files >= rg_cache_min_files()) {
 			if ((err = rg_cache_begin(cache, names, n_names, all_typed)))
 				goto out;
@@ -238,7 +237,7 @@ static int scan_dir(struct loader *ld, const char *dir, bool recursive)
 				goto out;
 			continue;
 		}
-		kind = kind_of(name);
+		kind = kind_of(name, len);
 		if (kind == NOT_REVISION)
 			continue;
 		if (ld->dedupe) {
