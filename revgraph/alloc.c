@@ -64,11 +64,15 @@ static void *oom(void)
  * glibc's heap (brk) grows in big steps (M_TOP_PAD) and each new stretch
  * is advised right after the allocation that made it: what glibc's
  * glibc.malloc.hugetlb=1 tunable does, which a program cannot set for
- * itself.  Big arrays stay in the heap (M_MMAP_THRESHOLD) instead of
- * getting mappings of their own.  Untouched heap costs no memory.
+ * itself.  Arrays up to 8 MiB stay in the heap (M_MMAP_THRESHOLD) instead
+ * of getting mappings of their own; bigger ones still do, so that growing
+ * one (the cache file being written, 30 MB at 100k revisions) moves its
+ * pages with mremap() instead of leaving each smaller copy behind in the
+ * heap.  Untouched heap costs no memory.
  */
 #ifdef HUGE_HEAP
 #define HEAP_STEP ((size_t)64 << 20)
+#define MMAP_THRESHOLD (8 << 20)
 #define HUGE_PAGE_SIZE ((uintptr_t)2 << 20)
 
 static atomic_uintptr_t advised_end;	/* the heap up to here is done; 0: off */
@@ -94,7 +98,7 @@ void rg_alloc_huge_pages(void)
 	uintptr_t start, end, boundary;
 	void *p;
 
-	if (!mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TOP_PAD, (int)HEAP_STEP) ||
+	if (!mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) || !mallopt(M_TOP_PAD, (int)HEAP_STEP) ||
 	    !mallopt(M_TRIM_THRESHOLD, (int)(2 * HEAP_STEP)))
 		return;
 	/*

@@ -65,7 +65,7 @@ static int vm_flags_of(const void *addr, char *out, size_t out_size)
  */
 static void test_huge_pages_advise_new_heap(void **state)
 {
-	const size_t size = (size_t)16 << 20;
+	const size_t size = (size_t)4 << 20;	/* below the mmap threshold */
 	struct stat st;
 	char flags[512];
 	unsigned char *p;
