@@ -65,10 +65,10 @@ static int vm_flags_of(const void *addr, char *out, size_t out_size)
  */
 static void test_huge_pages_advise_new_heap(void **state)
 {
-	const size_t size = (size_t)4 << 20;	/* below the mmap threshold */
+	const size_t size = (size_t)6 << 20;	/* below the 8 MiB mmap threshold */
 	struct stat st;
 	char flags[512];
-	unsigned char *p;
+	unsigned char *p, *probe;
 	size_t i;
 
 	(void)state;
@@ -77,7 +77,13 @@ static void test_huge_pages_advise_new_heap(void **state)
 	rg_alloc_huge_pages();
 	p = rg_malloc(size);
 	assert_non_null(p);
-	if ((uintptr_t)(p + size / 2) >= (uintptr_t)sbrk(0)) {
+	/*
+	 * What the heap held before it grew for this block is not advised: look
+	 * 4 MiB in, past the rest of the old heap (small here) and the 2 MiB
+	 * boundary the advice starts at.
+	 */
+	probe = p + size - ((size_t)2 << 20) - 1;
+	if ((uintptr_t)probe >= (uintptr_t)sbrk(0)) {
 		free(p);
 		skip();		/* not glibc's brk heap (a sanitizer's allocator) */
 	}
@@ -85,7 +91,7 @@ static void test_huge_pages_advise_new_heap(void **state)
 		p[i] = (unsigned char)i;
 	for (i = 0; i < size; i += 4096)
 		assert_int_equal(p[i], (unsigned char)i);
-	assert_int_equal(vm_flags_of(p + size / 2, flags, sizeof(flags)), 0);
+	assert_int_equal(vm_flags_of(probe, flags, sizeof(flags)), 0);
 	assert_non_null(strstr(flags, " hg"));
 	free(p);
 }
