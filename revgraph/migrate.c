@@ -151,12 +151,18 @@ static int vt_insert(struct runner *r, size_t rev)
 {
 	int err;
 
+	/* once per step of a --sql run: built without printf */
 	rg_str_reset(&r->sql);
-	rg_str_addf(&r->sql, "INSERT INTO %s (version_num) VALUES (", r->table.buf);
+	rg_str_adds(&r->sql, "INSERT INTO ");
+	rg_str_adds(&r->sql, r->table.buf);
+	rg_str_adds(&r->sql, " (version_num) VALUES (");
 	rg_sql_add_literal(&r->sql, id_of(r, rev));
 	rg_str_addch(&r->sql, ')');
-	if (r->dialect == RG_DIALECT_POSTGRESQL)
-		rg_str_addf(&r->sql, " RETURNING %s.version_num", r->table.buf);
+	if (r->dialect == RG_DIALECT_POSTGRESQL) {
+		rg_str_adds(&r->sql, " RETURNING ");
+		rg_str_adds(&r->sql, r->table.buf);
+		rg_str_adds(&r->sql, ".version_num");
+	}
 	if ((err = exec_sql(r, NULL)))
 		return err;
 	return rg_idx_list_push(&r->heads, rev);
@@ -178,7 +184,11 @@ static int vt_delete(struct runner *r, size_t rev)
 	int err;
 
 	rg_str_reset(&r->sql);
-	rg_str_addf(&r->sql, "DELETE FROM %s WHERE %s.version_num = ", r->table.buf, r->table.buf);
+	rg_str_adds(&r->sql, "DELETE FROM ");
+	rg_str_adds(&r->sql, r->table.buf);
+	rg_str_adds(&r->sql, " WHERE ");
+	rg_str_adds(&r->sql, r->table.buf);
+	rg_str_adds(&r->sql, ".version_num = ");
 	rg_sql_add_literal(&r->sql, id_of(r, rev));
 	if ((err = exec_sql(r, &n)))
 		return err;
@@ -201,9 +211,13 @@ static int vt_update(struct runner *r, size_t from, size_t to)
 	int err;
 
 	rg_str_reset(&r->sql);
-	rg_str_addf(&r->sql, "UPDATE %s SET version_num=", r->table.buf);
+	rg_str_adds(&r->sql, "UPDATE ");
+	rg_str_adds(&r->sql, r->table.buf);
+	rg_str_adds(&r->sql, " SET version_num=");
 	rg_sql_add_literal(&r->sql, id_of(r, to));
-	rg_str_addf(&r->sql, " WHERE %s.version_num = ", r->table.buf);
+	rg_str_adds(&r->sql, " WHERE ");
+	rg_str_adds(&r->sql, r->table.buf);
+	rg_str_adds(&r->sql, ".version_num = ");
 	rg_sql_add_literal(&r->sql, id_of(r, from));
 	if ((err = exec_sql(r, &n)))
 		return err;

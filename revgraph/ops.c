@@ -127,14 +127,16 @@ void rg_sql_add_quoted(struct rg_str *out, const char *name)
 
 void rg_sql_add_literal(struct rg_str *out, const char *s)
 {
-	const char *p;
+	const char *q;
 
+	/* the runs between quotes at once: every version-table change of a --sql run comes here */
 	rg_str_addch(out, '\'');
-	for (p = s; *p; p++) {
-		if (*p == '\'')
-			rg_str_addch(out, '\'');
-		rg_str_addch(out, *p);
+	while ((q = strchr(s, '\''))) {
+		rg_str_add(out, s, (size_t)(q - s) + 1);
+		rg_str_addch(out, '\'');
+		s = q + 1;
 	}
+	rg_str_adds(out, s);
 	rg_str_addch(out, '\'');
 }
 
