@@ -18,6 +18,24 @@
 #include "revgraph/resolve.h"
 #include "banned.h"
 
+/*
+ * --sql: the statements of each step, checked and framed as the offline
+ * writer frames them before the run writes anything, without a copy of
+ * each statement; the run writes them in place of executing them.
+ */
+struct framed {
+	const struct rg_str *buf;	/* the renderer's output they are in */
+	size_t off, len;
+	size_t n;			/* how many statements */
+	char *lock_timeout;		/* the body's lock_timeout: (a copy), or NULL */
+};
+
+/* What one renderer fills: the framed statements, and the spans of the body at hand. */
+struct renderer {
+	struct rg_str out;
+	struct rg_sql_spans spans;
+};
+
 struct runner {
 	const struct rg_config *cfg;
 	const struct rg_revmap *map;
@@ -32,7 +50,9 @@ struct runner {
 	struct rg_str table;	/* the qualified, quoted version table name */
 	struct rg_str sql;	/* scratch */
 	struct rg_plan plan;
-	struct rg_sql_script *bodies;	/* one per step */
+	struct rg_sql_script *bodies;	/* one per step (online) */
+	struct framed *framed;		/* one per step (offline) */
+	struct renderer renderers[2];	/* what the framed statements are in */
 	bool ddl_timeout_set;	/* an earlier step's body SET lock_timeout */
 };
 
@@ -424,21 +444,21 @@ static int split_into(struct rg_sql_script *out, const char *path, const char *s
 	return err;
 }
 
-/* Check one statement against how its revision runs. */
-static int check_statement(const struct rg_revision *rev, const struct rg_sql_stmt *st,
+/* Check one statement (`len` bytes from `text`) against how its revision runs. */
+static int check_statement(const struct rg_revision *rev, const char *text, size_t len, int line,
 			   enum rg_dialect dialect)
 {
 	const char *why;
 
-	if (rg_sql_is_transaction_control(st->text, dialect))
+	if (rg_sql_is_transaction_control_n(text, len, dialect))
 		return rg_error_set(RG_EINVALID,
 				    "%s:%d: transaction control statements are not allowed in a revision; revgraph begins and commits the transactions itself",
-				    rev->path, st->line);
-	why = rg_sql_needs_autocommit(st->text, dialect);
+				    rev->path, line);
+	why = rg_sql_needs_autocommit_n(text, len, dialect);
 	if (why && !rev->non_transactional)
 		return rg_error_set(RG_EINVALID,
 				    "%s:%d: %s; add 'transactional: false' to the revision's header to run it outside a transaction",
-				    rev->path, st->line, why);
+				    rev->path, line, why);
 	return 0;
 }
 
@@ -446,21 +466,33 @@ static int check_statement(const struct rg_revision *rev, const struct rg_sql_st
  * PostgreSQL: `SET lock_timeout` first in a body that runs statements, from
  * the revision's `lock_timeout:` or else revgraph.ddl_lock_timeout, so that
  * DDL waiting on a busy table fails fast; `RESET lock_timeout` after an
- * earlier body set one and neither applies here.
+ * earlier body set one and neither applies here.  That statement, for a
+ * body of `n` statements, into `sql` (nothing when none applies).
  */
+static void lock_timeout_statement(struct rg_str *sql, struct runner *r, const char *rev_value,
+				   size_t n)
+{
+	const char *v = rev_value ? rev_value : r->cfg->ddl_lock_timeout;
+
+	if (r->dialect != RG_DIALECT_POSTGRESQL || !n || (!v && !r->ddl_timeout_set))
+		return;
+	if (v)
+		rg_str_addf(sql, "SET lock_timeout = '%s'", v);
+	else
+		rg_str_adds(sql, "RESET lock_timeout");
+	r->ddl_timeout_set = v != NULL;
+}
+
+/* Put the lock_timeout statement of the body `out` first in it. */
 static int add_lock_timeout(struct rg_sql_script *out, struct runner *r, const char *rev_value,
 			    size_t line)
 {
-	const char *v = rev_value ? rev_value : r->cfg->ddl_lock_timeout;
 	struct rg_str sql = RG_STR_INIT;
 	int err;
 
-	if (r->dialect != RG_DIALECT_POSTGRESQL || !out->n || (!v && !r->ddl_timeout_set))
-		return 0;
-	if (v)
-		rg_str_addf(&sql, "SET lock_timeout = '%s'", v);
-	else
-		rg_str_adds(&sql, "RESET lock_timeout");
+	lock_timeout_statement(&sql, r, rev_value, out->n);
+	if (!sql.len)
+		return rg_str_check(&sql);
 	if ((err = rg_str_check(&sql)) || (err = RG_GROW(out->items, out->n + 1, out->alloc))) {
 		rg_str_release(&sql);
 		return err ? err : RG_ENOMEM;
@@ -469,20 +501,33 @@ static int add_lock_timeout(struct rg_sql_script *out, struct runner *r, const c
 	out->items[0].text = rg_str_detach(&sql);
 	out->items[0].line = (int)line;
 	out->n++;
-	r->ddl_timeout_set = v != NULL;
 	return 0;
 }
 
-/* The statements a revision step runs, read and checked before anything runs. */
-static int load_body(struct rg_sql_script *out, struct runner *r, const struct rg_step *s)
+/* The SQL a step's revision runs, as parts: kept with the revision, or read from its file now. */
+struct body_src {
+	const struct rg_body *body;	/* NULL: it runs nothing */
+	struct rg_body parts;		/* a YAML file's, read now */
+	struct rg_body_part part;	/* a SQL file's section, read now */
+	struct rg_body section;		/* that part as a body */
+	char *text, *section_text;
+};
+
+static void body_src_release(struct body_src *src)
+{
+	rg_body_release(&src->parts);
+	free(src->section_text);
+	free(src->text);
+}
+
+/* Find the SQL of step `s`; a Python body that is not a no-op is an error. */
+static int body_src_open(struct body_src *src, const struct runner *r, const struct rg_step *s)
 {
 	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	struct rg_body parts = { 0 };
-	const struct rg_body *timeout = &parts;	/* where the revision's lock_timeout is */
-	char *text = NULL, *section = NULL;
-	size_t len, i, line = 0;
+	size_t len, line = 0;
 	int err;
 
+	memset(src, 0, sizeof(*src));
 	if (rev->kind == RG_REVFILE_PY) {
 		if (rev->body_is_noop)
 			return 0;
@@ -492,40 +537,130 @@ static int load_body(struct rg_sql_script *out, struct runner *r, const struct r
 	}
 	if (rev->bodies) {
 		/* read with the header (from the header cache): the file need not be read again */
-		const struct rg_body *b = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
-
-		timeout = b;
-		err = 0;
-		for (i = 0; !err && i < b->n; i++)
-			if (b->items[i].dialect < 0 || b->items[i].dialect == (int)r->dialect)
-				err = split_into(out, rev->path, b->items[i].sql, b->items[i].line,
-						 r->dialect);
-		goto check;
+		src->body = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
+		return 0;
 	}
-	if ((err = rg_fs_read(&text, &len, rev->path)))
+	if ((err = rg_fs_read(&src->text, &len, rev->path)))
 		return err;
 	if (rev->kind == RG_REVFILE_SQL) {
-		err = rg_sqlrev_section_at(&section, &line, text, len, s->upgrade);
-		if (err)
-			err = file_error(err, rev->path);
-		else if (section)
-			err = split_into(out, rev->path, section, line, r->dialect);
-	} else {
-		err = rg_yamlrev_body(&parts, rev->path, text, len, s->upgrade);
-		for (i = 0; !err && i < parts.n; i++)
-			if (parts.items[i].dialect < 0 || parts.items[i].dialect == (int)r->dialect)
-				err = split_into(out, rev->path, parts.items[i].sql, parts.items[i].line,
-						 r->dialect);
+		if ((err = rg_sqlrev_section_at(&src->section_text, &line, src->text, len, s->upgrade)))
+			return file_error(err, rev->path);
+		if (src->section_text) {
+			src->part.sql = src->section_text;
+			src->part.line = line;
+			src->part.dialect = -1;
+			src->section.items = &src->part;
+			src->section.n = 1;
+		}
+		src->body = &src->section;
+		return 0;
 	}
-check:
+	if ((err = rg_yamlrev_body(&src->parts, rev->path, src->text, len, s->upgrade)))
+		return err;
+	src->body = &src->parts;
+	return 0;
+}
+
+static bool part_runs_on(const struct rg_body_part *part, enum rg_dialect dialect)
+{
+	return part->dialect < 0 || part->dialect == (int)dialect;
+}
+
+/* The statements a revision step runs, read and checked before anything runs. */
+static int load_body(struct rg_sql_script *out, struct runner *r, const struct rg_step *s)
+{
+	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
+	struct body_src src;
+	size_t i;
+	int err;
+
+	if ((err = body_src_open(&src, r, s)) || !src.body)
+		goto out;
+	for (i = 0; !err && i < src.body->n; i++)
+		if (part_runs_on(&src.body->items[i], r->dialect))
+			err = split_into(out, rev->path, src.body->items[i].sql,
+					 src.body->items[i].line, r->dialect);
 	for (i = 0; !err && i < out->n; i++)
-		err = check_statement(rev, &out->items[i], r->dialect);
+		err = check_statement(rev, out->items[i].text, strlen(out->items[i].text),
+				      out->items[i].line, r->dialect);
 	if (!err)
-		err = add_lock_timeout(out, r, timeout->lock_timeout, timeout->lock_timeout_line);
-	rg_body_release(&parts);
-	free(section);
-	free(text);
+		err = add_lock_timeout(out, r, src.body->lock_timeout, src.body->lock_timeout_line);
+out:
+	body_src_release(&src);
 	return err;
+}
+
+static int render_body(struct framed *f, struct renderer *rd, const struct runner *r,
+		       const struct rg_step *s)
+{
+	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
+	struct body_src src;
+	size_t i;
+	int err;
+
+	f->buf = &rd->out;
+	f->off = rd->out.len;
+	rd->spans.n = 0;
+	if ((err = body_src_open(&src, r, s)) || !src.body)
+		goto out;
+	/* split every part first: a part that does not split is reported before a bad statement */
+	for (i = 0; !err && i < src.body->n; i++) {
+		const struct rg_body_part *part = &src.body->items[i];
+
+		if (part_runs_on(part, r->dialect) &&
+		    (err = rg_sql_split_spans(&rd->spans, part->sql, strlen(part->sql), r->dialect,
+					      (int)part->line)))
+			err = file_error(err, rev->path);
+	}
+	for (i = 0; !err && i < rd->spans.n; i++)
+		err = check_statement(rev, rd->spans.items[i].text, rd->spans.items[i].len,
+				      rd->spans.items[i].line, r->dialect);
+	for (i = 0; !err && i < rd->spans.n; i++)
+		rg_db_frame_sql(&rd->out, rd->spans.items[i].text, rd->spans.items[i].len);
+	if (!err && !(err = rg_str_check(&rd->out))) {
+		f->len = rd->out.len - f->off;
+		f->n = rd->spans.n;
+		/* a body read from its file now goes with `src` */
+		if (src.body->lock_timeout && !(f->lock_timeout = rg_strdup(src.body->lock_timeout)))
+			err = RG_ENOMEM;
+	}
+out:
+	body_src_release(&src);
+	return err;
+}
+
+/* Render the bodies of steps [from, to) with `rd`: 0, or the error of the first that fails. */
+static int render_range(const struct runner *r, struct renderer *rd, size_t from, size_t to)
+{
+	size_t k;
+	int err;
+
+	for (k = from; k < to; k++)
+		if (!r->plan.items[k].stamp &&
+		    (err = render_body(&r->framed[k], rd, r, &r->plan.items[k])))
+			return err;
+	return 0;
+}
+
+static int render_bodies(struct runner *r)
+{
+	if (r->plan.n && !(r->framed = rg_calloc(r->plan.n, sizeof(*r->framed))))
+		return RG_ENOMEM;
+	return render_range(r, &r->renderers[0], 0, r->plan.n);
+}
+
+/* --sql: write the rendered statements of step `k`, after the lock_timeout statement it gets. */
+static int output_body(struct runner *r, size_t k)
+{
+	const struct framed *f = &r->framed[k];
+	int err;
+
+	rg_str_reset(&r->sql);
+	lock_timeout_statement(&r->sql, r, f->lock_timeout, f->n);
+	if ((err = rg_str_check(&r->sql)) || (r->sql.len && (err = exec_sql(r, NULL))))
+		return err;
+	rg_db_output_framed(r->db, f->buf->buf + f->off, f->len);
+	return 0;
 }
 
 static int tx_begin(struct runner *r)
@@ -550,6 +685,8 @@ static int run_statements(struct runner *r, size_t k)
 	size_t i;
 	int err;
 
+	if (r->offline)
+		return output_body(r, k);
 	for (i = 0; i < body->n; i++) {
 		if (!(err = rg_db_exec(r->db, body->items[i].text, NULL)))
 			continue;
@@ -835,11 +972,17 @@ static int run_plan(struct runner *r)
 	size_t k;
 	int err;
 
-	if (r->plan.n && !(r->bodies = rg_calloc(r->plan.n, sizeof(*r->bodies))))
-		return RG_ENOMEM;
-	for (k = 0; k < r->plan.n; k++)
-		if (!r->plan.items[k].stamp && (err = load_body(&r->bodies[k], r, &r->plan.items[k])))
+	if (r->offline) {
+		if ((err = render_bodies(r)))
 			return err;
+	} else {
+		if (r->plan.n && !(r->bodies = rg_calloc(r->plan.n, sizeof(*r->bodies))))
+			return RG_ENOMEM;
+		for (k = 0; k < r->plan.n; k++)
+			if (!r->plan.items[k].stamp &&
+			    (err = load_body(&r->bodies[k], r, &r->plan.items[k])))
+				return err;
+	}
 	if (r->outer && !r->in_tx && (err = tx_begin(r)))
 		return err;
 	if (r->o->purge) {
@@ -888,6 +1031,8 @@ int rg_migrate(const struct rg_config *cfg, const struct rg_revmap *map, struct 
 	r.outer = r.transactional_ddl && !cfg->transaction_per_migration;
 	rg_str_init(&r.table);
 	rg_str_init(&r.sql);
+	for (k = 0; k < sizeof(r.renderers) / sizeof(r.renderers[0]); k++)
+		rg_str_init(&r.renderers[k].out);
 	if ((err = qualified_table(&r.table, cfg)))
 		goto out;
 	if (r.offline) {
@@ -937,6 +1082,13 @@ out:
 	for (k = 0; r.bodies && k < r.plan.n; k++)
 		rg_sql_script_release(&r.bodies[k]);
 	free(r.bodies);
+	for (k = 0; r.framed && k < r.plan.n; k++)
+		free(r.framed[k].lock_timeout);
+	free(r.framed);
+	for (k = 0; k < sizeof(r.renderers) / sizeof(r.renderers[0]); k++) {
+		rg_str_release(&r.renderers[k].out);
+		rg_sql_spans_release(&r.renderers[k].spans);
+	}
 	rg_plan_release(&r.plan);
 	rg_idx_list_release(&r.heads);
 	rg_str_release(&r.table);

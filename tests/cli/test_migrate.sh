@@ -409,5 +409,94 @@ eq "ops SQLite refusal status" "$status" "255"
 eq "ops SQLite refusal left the database alone" "$(dump db.sqlite)" "$before"
 cd "$T"
 
+# --- --sql: each body's statements and its lock_timeout, cache on or off ---------
+# (the --sql writer renders the bodies before it writes; the lock_timeout
+# statements follow the run's order: SET from the revision, RESET after it)
+project lt
+printf 'sqlalchemy.url = postgresql://u@localhost/db\n' >> "$T/lt/alembic.ini"
+sed -i '/sqlite:/d' "$T/lt/alembic.ini"
+rev lt 1.yaml a1 null 'upgrade: |
+  CREATE TABLE t (x INTEGER);
+  CREATE INDEX ix ON t (x)' 'lock_timeout: 750ms
+'
+rev lt 2.yaml a2 a1 'upgrade: ALTER TABLE t ADD COLUMN y INTEGER'
+rev lt 3.yaml a3 a2 'upgrade: ALTER TABLE t ADD COLUMN z INTEGER'
+rev lt 4.yaml a4 a3 'upgrade: null' 'lock_timeout: 1s
+'
+rev lt 5.yaml a5 a4 'upgrade:
+  - sql: SELECT 1
+    dialect: sqlite
+  - sql: "SELECT\t2;SELECT 3"
+    dialect: postgresql' 'lock_timeout: 2s
+'
+printf -- '-- revision: a6\n-- down_revision: a5\n-- message: six\n\n-- upgrade\nSELECT 6;\n\n-- downgrade\nSELECT 7;\n' \
+  > "$T/lt/versions/6.sql"
+lt_want="BEGIN;
+
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running upgrade  -> a1
+
+SET lock_timeout = '750ms';
+
+CREATE TABLE t (x INTEGER);
+
+CREATE INDEX ix ON t (x);
+
+INSERT INTO alembic_version (version_num) VALUES ('a1') RETURNING alembic_version.version_num;
+
+-- Running upgrade a1 -> a2
+
+RESET lock_timeout;
+
+ALTER TABLE t ADD COLUMN y INTEGER;
+
+UPDATE alembic_version SET version_num='a2' WHERE alembic_version.version_num = 'a1';
+
+-- Running upgrade a2 -> a3
+
+ALTER TABLE t ADD COLUMN z INTEGER;
+
+UPDATE alembic_version SET version_num='a3' WHERE alembic_version.version_num = 'a2';
+
+-- Running upgrade a3 -> a4
+
+UPDATE alembic_version SET version_num='a4' WHERE alembic_version.version_num = 'a3';
+
+-- Running upgrade a4 -> a5
+
+SET lock_timeout = '2s';
+
+SELECT    2;
+
+SELECT 3;
+
+UPDATE alembic_version SET version_num='a5' WHERE alembic_version.version_num = 'a4';
+
+-- Running upgrade a5 -> a6
+
+RESET lock_timeout;
+
+SELECT 6;
+
+UPDATE alembic_version SET version_num='a6' WHERE alembic_version.version_num = 'a5';
+
+COMMIT;"
+cd "$T/lt"
+check "--sql bodies and lock_timeout, files read" 0 "$lt_want" -- \
+  env REVGRAPH_NO_CACHE=1 "$RG" upgrade head --sql
+# files changed in the last 2 s are not cached (test_cache.sh: racy entries)
+touch -t 202001010000 versions/* versions
+sleep 3
+check "--sql bodies and lock_timeout, cache written" 0 "$lt_want" -- \
+  env REVGRAPH_CACHE_MIN_FILES=1 XDG_CACHE_HOME="$T/lt-cache" "$RG" upgrade head --sql
+eq "--sql bodies and lock_timeout: cache file written" "$(ls "$T/lt-cache/revgraph" | wc -l)" "1"
+check "--sql bodies and lock_timeout, cache read" 0 "$lt_want" -- \
+  env REVGRAPH_CACHE_MIN_FILES=1 XDG_CACHE_HOME="$T/lt-cache" "$RG" upgrade head --sql
+cd "$T"
+
 echo "migrate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
