@@ -74,6 +74,11 @@ void rg_revision_free(struct rg_revision *rev)
 {
 	if (!rev)
 		return;
+	if (rev->one_block) {
+		free(rev->path);
+		free(rev);
+		return;
+	}
 	free(rev->id);
 	rg_strlist_release(&rev->down);
 	rg_strlist_release(&rev->deps);

@@ -57,6 +57,8 @@ struct rg_revision {
 	bool non_transactional;		/* `transactional: false`: run outside a transaction */
 	int line_id, line_down, line_deps, line_labels;
 	struct rg_rev_bodies *bodies;	/* private: what it runs, when read with it (or NULL) */
+	bool one_block;			/* private: allocated in one block with all it points
+					   to but `path` (from the header cache) */
 };
 
 /** A zeroed revision, or NULL (RG_ENOMEM). */
