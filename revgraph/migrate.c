@@ -4,6 +4,7 @@
  * steps through a database backend (or the offline SQL writer), keeping the
  * version table as Alembic's HeadMaintainer keeps it.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -642,11 +643,67 @@ static int render_range(const struct runner *r, struct renderer *rd, size_t from
 	return 0;
 }
 
+/*
+ * A plan this long renders its second half on a second thread: splitting,
+ * checking and framing thousands of bodies is most of what a --sql run
+ * does after loading, and every body is independent of the others.
+ */
+#define RENDER_THREAD_MIN_STEPS 1024
+
+/* The second half: its own renderer and steps; its error copied out of its error slot. */
+struct render_job {
+	const struct runner *r;
+	struct renderer *rd;
+	size_t from, to;
+	int err;
+	char *msg, *detail;
+};
+
+static void *render_thread(void *arg)
+{
+	struct render_job *job = arg;
+
+	job->err = render_range(job->r, job->rd, job->from, job->to);
+	if (job->err && job->err != RG_ENOMEM) {
+		job->msg = rg_strdup(rg_error_last());
+		job->detail = rg_strdup(rg_error_detail());
+	}
+	rg_error_clear();	/* a long message lives on this thread's heap */
+	return NULL;
+}
+
+/* Render every step's body; the error is that of the first step that fails, as in one pass. */
 static int render_bodies(struct runner *r)
 {
+	struct render_job job;
+	pthread_t thread;
+	int err;
+
 	if (r->plan.n && !(r->framed = rg_calloc(r->plan.n, sizeof(*r->framed))))
 		return RG_ENOMEM;
-	return render_range(r, &r->renderers[0], 0, r->plan.n);
+	memset(&job, 0, sizeof(job));
+	job.r = r;
+	job.rd = &r->renderers[1];
+	job.from = r->plan.n / 2;
+	job.to = r->plan.n;
+	if (r->plan.n < RENDER_THREAD_MIN_STEPS || pthread_create(&thread, NULL, render_thread, &job))
+		return render_range(r, &r->renderers[0], 0, r->plan.n);
+	err = render_range(r, &r->renderers[0], 0, job.from);
+	pthread_join(thread, NULL);
+	if (!err && job.err == RG_ENOMEM) {
+		err = rg_error_set(RG_ENOMEM, "out of memory");
+	} else if (!err && job.err) {
+		if (!job.msg || !job.detail) {
+			err = rg_error_set(RG_ENOMEM, "out of memory");
+		} else {
+			err = rg_error_set(job.err, "%s", job.msg);
+			if (*job.detail)
+				rg_error_set_detail("%s", job.detail);
+		}
+	}
+	free(job.msg);
+	free(job.detail);
+	return err;
 }
 
 /* --sql: write the rendered statements of step `k`, after the lock_timeout statement it gets. */

@@ -498,5 +498,67 @@ check "--sql bodies and lock_timeout, cache read" 0 "$lt_want" -- \
   env REVGRAPH_CACHE_MIN_FILES=1 XDG_CACHE_HOME="$T/lt-cache" "$RG" upgrade head --sql
 cd "$T"
 
+# --- --sql over a long plan: bodies rendered on two threads, output in order ----
+# (from 1024 steps the second half of the bodies is split, checked and framed
+# on a second thread; the text must be what one pass writes, and a failure
+# the first failing step's)
+project long
+n_long=1100
+for ((i = 0; i < n_long; i++)); do
+  id=$(printf 'c%011d' "$i")
+  if ((i == 0)); then down=null; else down=$(printf '"c%011d"' $((i - 1))); fi
+  printf 'revision: "%s"\ndown_revision: %s\nmessage: step %d\nupgrade: |\n  INSERT INTO t (n) VALUES (%d);\n  -- a comment; with a semicolon\n  SELECT\t%d,\t'"'a;b'"'\n' \
+    "$id" "$down" "$i" "$i" "$i" > "$T/long/versions/$id.yaml"
+done
+{
+  printf 'CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n'
+  for ((i = 0; i < n_long; i++)); do
+    id=$(printf 'c%011d' "$i")
+    if ((i == 0)); then prev=''; else prev=$(printf 'c%011d' $((i - 1))); fi
+    printf -- '-- Running upgrade %s -> %s\n\n' "$prev" "$id"
+    printf 'INSERT INTO t (n) VALUES (%d);\n\nSELECT    %d,    '"'a;b'"';\n\n' "$i" "$i"
+    if ((i == 0)); then
+      printf "INSERT INTO alembic_version (version_num) VALUES ('%s');\n\n" "$id"
+    else
+      printf "UPDATE alembic_version SET version_num='%s' WHERE alembic_version.version_num = '%s';\n\n" "$id" "$prev"
+    fi
+  done
+} > "$T/long.want"
+cd "$T/long"
+REVGRAPH_NO_CACHE=1 "$RG" upgrade head --sql > "$T/long.out" 2> "$T/long.err"; status=$?
+eq "--sql of $n_long steps, files read: status" "$status" "0"
+if cmp -s "$T/long.out" "$T/long.want"; then ok; else bad "--sql of $n_long steps, files read: text"; diff "$T/long.want" "$T/long.out" | head -5; fi
+eq "--sql of $n_long steps: log lines in order" "$(grep -c 'Running upgrade' "$T/long.err") $(tail -1 "$T/long.err")" \
+  "$n_long INFO  [alembic.runtime.migration] Running upgrade c00000001098 -> c00000001099, step 1099"
+touch -t 202001010000 versions/* versions
+sleep 3
+for run in written read; do
+  XDG_CACHE_HOME="$T/long-cache" "$RG" upgrade head --sql > "$T/long.out" 2>/dev/null
+  if cmp -s "$T/long.out" "$T/long.want"; then ok; else bad "--sql of $n_long steps, cache $run: text"; fi
+done
+# failures: the first failing step's, whichever half it is in
+cp versions/c00000000010.yaml "$T/good10.yaml"
+cp versions/c00000001000.yaml "$T/good1000.yaml"
+bad_body() { # step: a body with an unterminated string on its line 2
+  printf 'revision: "%s"\ndown_revision: "%s"\nmessage: bad\nupgrade: "SELECT 1;\\nSELECT '"'"'open"\n' \
+    "$(printf 'c%011d' "$1")" "$(printf 'c%011d' $(($1 - 1)))" > "$T/long/versions/$(printf 'c%011d' "$1").yaml"
+}
+bad_body 1000
+check "--sql of $n_long steps: a failure in the second half" 255 \
+  "FAILED: $T/long/versions/c00000001000.yaml:line 5: unterminated quoted string" -- \
+  env REVGRAPH_NO_CACHE=1 "$RG" upgrade head --sql
+bad_body 10
+check "--sql of $n_long steps: a failure in each half, the first reported" 255 \
+  "FAILED: $T/long/versions/c00000000010.yaml:line 5: unterminated quoted string" -- \
+  env REVGRAPH_NO_CACHE=1 "$RG" upgrade head --sql
+cp "$T/good10.yaml" versions/c00000000010.yaml
+cp "$T/good1000.yaml" versions/c00000001000.yaml
+printf 'revision: "c00000001050"\ndown_revision: "c00000001049"\nmessage: txn\nupgrade: COMMIT\n' \
+  > versions/c00000001050.yaml
+check "--sql of $n_long steps: a bad statement near the end" 255 \
+  "FAILED: $T/long/versions/c00000001050.yaml:4: transaction control statements are not allowed in a revision; revgraph begins and commits the transactions itself" -- \
+  env REVGRAPH_NO_CACHE=1 "$RG" upgrade head --sql
+cd "$T"
+
 echo "migrate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
