@@ -55,7 +55,8 @@ static bool is_space(unsigned char c)
 
 static bool is_alpha(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+	/* c | 0x20 folds 'A'-'Z' onto 'a'-'z' and no other byte below 0x80 into it */
+	return (unsigned char)((c | 0x20) - 'a') < 26 || c == '_' || c >= 0x80;
 }
 
 static bool is_digit(unsigned char c)
