@@ -62,12 +62,21 @@ struct rg_alter_opts {
 	void *progress_ctx;
 	/* whether the work was a rebuild (set on return; may be NULL) */
 	bool *rebuilt;
+	/*
+	 * Run inside the caller's open transaction instead of in one of its
+	 * own: the work is a SAVEPOINT (released on success, rolled back to on
+	 * failure) and the caller commits.  Because PRAGMA foreign_keys cannot
+	 * change inside a transaction, the caller must have switched it off
+	 * before its BEGIN; a rebuild with it on is refused.
+	 */
+	bool in_transaction;
 };
 
 /**
  * Apply `ops` (`n` of them) to table `table` of schema "main" on `db`.
  *
- * No transaction may be open on `db` (RG_EINVALID otherwise).  Every
+ * No transaction may be open on `db` (RG_EINVALID otherwise), unless
+ * opts->in_transaction (then one must be).  Every
  * statement that changes the connection or the database, and the two
  * PRAGMA foreign_key_check, are appended to `log` (may be NULL) exactly as
  * run, each followed by ";\n\n"; the reads that plan the work are not.

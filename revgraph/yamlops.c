@@ -108,23 +108,42 @@ static bool is_number(const yaml_node_t *v)
 	return digits > 0;
 }
 
-static int read_default(struct rg_op_column *col, const struct ctx *c, const yaml_node_t *v,
-			const char *op)
+/*
+ * A column default: a literal (number, true/false, null, string), or
+ * `{sql: <expression>}`, one clean SQL fragment.
+ */
+static int read_default(struct rg_op_column *col, const struct ctx *c, yaml_document_t *doc,
+			const yaml_node_t *v, const char *op)
 {
 	bool b;
 
+	if (v->type == YAML_MAPPING_NODE) {
+		const yaml_node_pair_t *pair = v->data.mapping.pairs.start;
+		const yaml_node_t *key, *val;
+		int err;
+
+		if (v->data.mapping.pairs.top - pair != 1 ||
+		    !rg_ynode_is(key = yaml_document_get_node(doc, pair->key), "sql"))
+			return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'default' as a mapping must be {sql: <expression>}",
+					    c->path, node_line(c, v), op);
+		val = yaml_document_get_node(doc, pair->value);
+		(void)key;
+		if ((err = op_fragment(&col->default_value, c, val, op, "default", true)))
+			return err;
+		col->default_kind = RG_DEFAULT_EXPR;
+		return 0;
+	}
 	if (rg_ynode_is_null(v)) {
 		col->default_kind = RG_DEFAULT_NULL;
 		return 0;
 	}
 	if (!rg_ynode_is_text(v))
-		return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'default' must be a number, true, false, null or a string",
+		return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'default' must be a number, true, false, null, a string or {sql: <expression>}",
 				    c->path, node_line(c, v), op);
 	if (v->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && rg_ynode_bool(&b, v)) {
 		col->default_kind = b ? RG_DEFAULT_TRUE : RG_DEFAULT_FALSE;
 		return 0;
 	}
-	rg_error_clear();
 	col->default_kind = is_number(v) ? RG_DEFAULT_NUMBER : RG_DEFAULT_STRING;
 	col->default_value = rg_ynode_strdup(v);
 	return col->default_value ? 0 : RG_ENOMEM;
@@ -183,7 +202,7 @@ static int read_column(struct rg_op_column *col, const struct ctx *c, yaml_docum
 			if (!(err = op_bool(&b, c, v, op, "nullable")))
 				col->nullable = b;
 		} else if (rg_ynode_is(key, "default"))
-			err = read_default(col, c, v, op);
+			err = read_default(col, c, doc, v, op);
 		else if (rg_ynode_is(key, "primary_key"))
 			err = op_bool(&col->primary_key, c, v, op, "primary_key");
 		else if (rg_ynode_is(key, "autoincrement")) {
@@ -272,26 +291,11 @@ static int read_name_list(struct rg_strlist *out, const struct ctx *c, yaml_docu
 	return 0;
 }
 
-/* Operations revgraph knows but cannot run yet (issue 5 §1, SQLite rebuilds). */
-static bool later_op(const yaml_node_t *key)
-{
-	static const char *const later[] = {
-		"drop_column", "alter_column", "create_foreign_key", "create_unique_constraint",
-		"create_check_constraint", "drop_constraint", "batch_alter_table"
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(later) / sizeof(later[0]); i++)
-		if (rg_ynode_is(key, later[i]))
-			return true;
-	return false;
-}
-
 static int op_kind_of(const yaml_node_t *key, enum rg_op_kind *kind)
 {
 	int k;
 
-	for (k = RG_OP_SQL; k <= RG_OP_DROP_INDEX; k++)
+	for (k = RG_OP_SQL; k <= RG_OP_BATCH_ALTER_TABLE; k++)
 		if (rg_ynode_is(key, rg_op_name((enum rg_op_kind)k))) {
 			*kind = (enum rg_op_kind)k;
 			return 1;
@@ -299,11 +303,60 @@ static int op_kind_of(const yaml_node_t *key, enum rg_op_kind *kind)
 	return 0;
 }
 
+static int read_operation(struct rg_op *op, const struct ctx *c, yaml_document_t *doc,
+			  const yaml_node_t *item, const struct rg_op *batch);
+
+/* batch_alter_table's `ops:` list, each operation on the batch's table. */
+static int read_batch_ops(struct rg_op *op, const struct ctx *c, yaml_document_t *doc,
+			  const yaml_node_t *v)
+{
+	yaml_node_item_t *it;
+	struct rg_ops *b;
+	int err;
+
+	if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.start == v->data.sequence.items.top)
+		return rg_error_set(RG_EINVALID, "%s:%zu: batch_alter_table: 'ops' must be a non-empty list",
+				    c->path, node_line(c, v));
+	if (op->batch)
+		return 0;
+	if (!(b = op->batch = rg_calloc(1, sizeof(*op->batch))))
+		return RG_ENOMEM;
+	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+		if (RG_GROW(b->items, b->n + 1, b->alloc))
+			return RG_ENOMEM;
+		memset(&b->items[b->n], 0, sizeof(b->items[0]));
+		b->n++;
+		if ((err = read_operation(&b->items[b->n - 1], c, doc, yaml_document_get_node(doc, *it), op)))
+			return err;
+	}
+	b->structured = true;
+	return 0;
+}
+
 /* A sibling key of operation `op`; RG_ENOTFOUND if it is not one of `op`'s keys. */
 static int read_op_key(struct rg_op *op, const struct ctx *c, yaml_document_t *doc,
-		       const yaml_node_t *key, const yaml_node_t *v, size_t *col_alloc)
+		       const yaml_node_t *key, const yaml_node_t *v, size_t *col_alloc, bool in_batch)
 {
 	const char *name = rg_op_name(op->kind);
+	bool b;
+	int err;
+
+	/* in a batch the table is the batch's */
+	if (!in_batch && rg_ynode_is(key, "table") &&
+	    (op->kind == RG_OP_CREATE_FOREIGN_KEY || op->kind == RG_OP_CREATE_UNIQUE_CONSTRAINT ||
+	     op->kind == RG_OP_CREATE_CHECK_CONSTRAINT || op->kind == RG_OP_DROP_CONSTRAINT))
+		return op_text(&op->table, c, v, name, "table");
+	if (!in_batch && rg_ynode_is(key, "column") &&
+	    (op->kind == RG_OP_DROP_COLUMN || op->kind == RG_OP_ALTER_COLUMN)) {
+		if ((err = op_text(&op->column, c, v, name, "column")))
+			return err;
+		if (op->kind == RG_OP_ALTER_COLUMN) {
+			free(op->cols[0].name);
+			if (!(op->cols[0].name = rg_strdup(op->column)))
+				return RG_ENOMEM;
+		}
+		return 0;
+	}
 
 	switch (op->kind) {
 	case RG_OP_SQL:
@@ -311,7 +364,6 @@ static int read_op_key(struct rg_op *op, const struct ctx *c, yaml_document_t *d
 	case RG_OP_CREATE_TABLE:
 		if (rg_ynode_is(key, "columns")) {
 			yaml_node_item_t *it;
-			int err;
 
 			if (v->type != YAML_SEQUENCE_NODE || v->data.sequence.items.start == v->data.sequence.items.top)
 				return rg_error_set(RG_EINVALID, "%s:%zu: create_table: 'columns' must be a non-empty list",
@@ -351,6 +403,63 @@ static int read_op_key(struct rg_op *op, const struct ctx *c, yaml_document_t *d
 		break;
 	case RG_OP_DROP_COLUMN:
 		break;
+	case RG_OP_ALTER_COLUMN:
+		if (rg_ynode_is(key, "type")) {
+			if ((err = op_text(&op->cols[0].type, c, v, name, "type")))
+				return err;
+			return rg_op_check_type(op->cols[0].type, c->path, node_line(c, v), name);
+		}
+		if (rg_ynode_is(key, "nullable")) {
+			if ((err = op_bool(&b, c, v, name, "nullable")))
+				return err;
+			op->cols[0].nullable = b;
+			return 0;
+		}
+		if (rg_ynode_is(key, "default"))
+			return read_default(&op->cols[0], c, doc, v, name);
+		if (rg_ynode_is(key, "drop_default"))
+			return op_bool(&op->drop_default, c, v, name, "drop_default");
+		if (rg_ynode_is(key, "new_name"))
+			return op_text(&op->new_name, c, v, name, "new_name");
+		if (rg_ynode_is(key, "using"))
+			return op_fragment(&op->using_expr, c, v, name, "using", true);
+		break;
+	case RG_OP_CREATE_FOREIGN_KEY:
+		if (rg_ynode_is(key, "referent_table"))
+			return op_text(&op->ref_table, c, v, name, "referent_table");
+		if (rg_ynode_is(key, "referent_columns"))
+			return read_name_list(&op->ref_cols, c, doc, v, name, "referent_columns", false);
+		if (rg_ynode_is(key, "on_delete"))
+			return read_action(&op->on_delete, c, v, name, "on_delete");
+		if (rg_ynode_is(key, "on_update"))
+			return read_action(&op->on_update, c, v, name, "on_update");
+		/* fall through */
+	case RG_OP_CREATE_UNIQUE_CONSTRAINT:
+		if (rg_ynode_is(key, "columns"))
+			return read_name_list(&op->idx_cols, c, doc, v, name, "columns", false);
+		break;
+	case RG_OP_CREATE_CHECK_CONSTRAINT:
+		if (rg_ynode_is(key, "condition"))
+			return op_fragment(&op->where, c, v, name, "condition", true);
+		break;
+	case RG_OP_DROP_CONSTRAINT:
+		break;
+	case RG_OP_BATCH_ALTER_TABLE:
+		if (rg_ynode_is(key, "recreate")) {
+			if (rg_ynode_is(v, "auto"))
+				op->recreate = RG_OP_RECREATE_AUTO;
+			else if (rg_ynode_is(v, "always"))
+				op->recreate = RG_OP_RECREATE_ALWAYS;
+			else if (rg_ynode_is(v, "never"))
+				op->recreate = RG_OP_RECREATE_NEVER;
+			else
+				return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'recreate' must be auto, always or never",
+						    c->path, node_line(c, v), name);
+			return 0;
+		}
+		if (rg_ynode_is(key, "ops"))
+			return read_batch_ops(op, c, doc, v);
+		break;
 	}
 	return RG_ENOTFOUND;
 }
@@ -371,17 +480,102 @@ static int check_op(const struct rg_op *op, const struct ctx *c)
 		missing = "table";
 	else if (op->kind == RG_OP_CREATE_INDEX && !op->idx_cols.n && !op->idx_exprs.n)
 		missing = "columns' or 'expressions";
+	else if ((op->kind == RG_OP_DROP_COLUMN || op->kind == RG_OP_ALTER_COLUMN) && !op->column)
+		missing = "column";
+	else if ((op->kind == RG_OP_CREATE_FOREIGN_KEY || op->kind == RG_OP_CREATE_UNIQUE_CONSTRAINT ||
+		  op->kind == RG_OP_CREATE_CHECK_CONSTRAINT || op->kind == RG_OP_DROP_CONSTRAINT) && !op->table)
+		missing = "table";
+	else if ((op->kind == RG_OP_CREATE_FOREIGN_KEY || op->kind == RG_OP_CREATE_UNIQUE_CONSTRAINT) &&
+		 !op->idx_cols.n)
+		missing = "columns";
+	else if (op->kind == RG_OP_CREATE_FOREIGN_KEY && !op->ref_table)
+		missing = "referent_table";
+	else if (op->kind == RG_OP_CREATE_FOREIGN_KEY && !op->ref_cols.n)
+		missing = "referent_columns";
+	else if (op->kind == RG_OP_CREATE_CHECK_CONSTRAINT && !op->where)
+		missing = "condition";
+	else if (op->kind == RG_OP_BATCH_ALTER_TABLE && !op->batch)
+		missing = "ops";
 	if (missing)
 		return rg_error_set(RG_EINVALID, "%s:%zu: %s: missing '%s'", c->path, op->line, name, missing);
+	if (op->kind == RG_OP_CREATE_FOREIGN_KEY && op->idx_cols.n != op->ref_cols.n)
+		return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'columns' and 'referent_columns' must be as long as each other",
+				    c->path, op->line, name);
+	if (op->kind == RG_OP_ALTER_COLUMN) {
+		const struct rg_op_column *col = &op->cols[0];
+
+		if (!col->type && col->nullable < 0 && col->default_kind == RG_DEFAULT_NONE &&
+		    !op->drop_default && !op->new_name)
+			return rg_error_set(RG_EINVALID,
+					    "%s:%zu: %s: nothing to change: give 'type', 'nullable', 'default', 'drop_default' or 'new_name'",
+					    c->path, op->line, name);
+		if (col->default_kind != RG_DEFAULT_NONE && op->drop_default)
+			return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'default' and 'drop_default' together",
+					    c->path, op->line, name);
+		if (op->using_expr && !col->type)
+			return rg_error_set(RG_EINVALID, "%s:%zu: %s: 'using' without 'type'", c->path,
+					    op->line, name);
+	}
 	return 0;
+}
+
+/* Can operation `kind` be one of batch_alter_table's `ops`? */
+static bool batch_kind(enum rg_op_kind kind)
+{
+	return kind == RG_OP_ADD_COLUMN || kind == RG_OP_DROP_COLUMN || kind == RG_OP_ALTER_COLUMN ||
+	       kind == RG_OP_CREATE_FOREIGN_KEY || kind == RG_OP_CREATE_UNIQUE_CONSTRAINT ||
+	       kind == RG_OP_CREATE_CHECK_CONSTRAINT || kind == RG_OP_DROP_CONSTRAINT;
+}
+
+/*
+ * The value of the operation key: the table, index or constraint name, or
+ * (inside a batch, where the table is the batch's) the column of
+ * drop_column/alter_column and the column mapping of add_column.
+ */
+static int read_op_value(struct rg_op *op, const struct ctx *c, yaml_document_t *doc,
+			 const yaml_node_t *v, const struct rg_op *batch, size_t *col_alloc)
+{
+	const char *name = rg_op_name(op->kind);
+	char **to = &op->table;
+	int err;
+
+	if (op->kind == RG_OP_ALTER_COLUMN) {
+		/* the changes live in one column record */
+		if (RG_GROW(op->cols, 1, *col_alloc))
+			return RG_ENOMEM;
+		memset(&op->cols[0], 0, sizeof(op->cols[0]));
+		op->cols[0].nullable = -1;
+		op->cols[0].autoincrement = -1;
+		op->cols[0].line = op->line;
+		op->ncols = 1;
+	}
+	if (batch) {
+		if (!(op->table = rg_strdup(batch->table)))
+			return RG_ENOMEM;
+		if (op->kind == RG_OP_ADD_COLUMN)
+			return push_column(op, c, doc, v, col_alloc);
+		if (op->kind == RG_OP_DROP_COLUMN || op->kind == RG_OP_ALTER_COLUMN) {
+			if ((err = op_text(&op->column, c, v, name, name)))
+				return err;
+			if (op->kind == RG_OP_ALTER_COLUMN && !(op->cols[0].name = rg_strdup(op->column)))
+				return RG_ENOMEM;
+			return 0;
+		}
+	}
+	if (op->kind == RG_OP_CREATE_INDEX || op->kind == RG_OP_DROP_INDEX ||
+	    op->kind == RG_OP_CREATE_FOREIGN_KEY || op->kind == RG_OP_CREATE_UNIQUE_CONSTRAINT ||
+	    op->kind == RG_OP_CREATE_CHECK_CONSTRAINT || op->kind == RG_OP_DROP_CONSTRAINT)
+		to = &op->name;
+	return op_text(to, c, v, name, name);
 }
 
 /*
  * One entry of an operation list: a mapping with one operation key (`sql`,
- * `create_table`, ...) and that operation's other keys.
+ * `create_table`, ...) and that operation's other keys.  `batch` is the
+ * batch_alter_table whose `ops:` hold the entry, or NULL.
  */
 static int read_operation(struct rg_op *op, const struct ctx *c, yaml_document_t *doc,
-			  const yaml_node_t *item)
+			  const yaml_node_t *item, const struct rg_op *batch)
 {
 	const yaml_node_t *opkey = NULL, *opval = NULL;
 	yaml_node_pair_t *pair;
@@ -400,13 +594,12 @@ static int read_operation(struct rg_op *op, const struct ctx *c, yaml_document_t
 		if (key->type != YAML_SCALAR_NODE)
 			return rg_error_set(RG_EINVALID, "%s:%zu: an operation name must be a string",
 					    c->path, node_line(c, key));
-		if (later_op(key))
-			return rg_error_set(RG_EUNSUPPORTED,
-					    "%s:%zu: operation '%.*s' is not supported by this version of revgraph; write it as 'sql:'",
-					    c->path, node_line(c, key), (int)key->data.scalar.length,
-					    (const char *)key->data.scalar.value);
 		if (!op_kind_of(key, &kind))
 			continue;
+		if (batch && !batch_kind(kind))
+			return rg_error_set(RG_EINVALID,
+					    "%s:%zu: batch_alter_table: '%s' cannot be one of its 'ops' (only column and constraint operations)",
+					    c->path, node_line(c, key), rg_op_name(kind));
 		if (opkey)
 			return rg_error_set(RG_EINVALID, "%s:%zu: two operations ('%s' and '%s') in one list item",
 					    c->path, node_line(c, key), rg_op_name(op->kind),
@@ -436,9 +629,7 @@ static int read_operation(struct rg_op *op, const struct ctx *c, yaml_document_t
 		op->sql_line = scalar_text_line(c, opval);
 		if (!(op->sql = rg_ynode_strdup(opval)))
 			return RG_ENOMEM;
-	} else if ((err = op_text(op->kind == RG_OP_CREATE_INDEX || op->kind == RG_OP_DROP_INDEX
-					  ? &op->name : &op->table,
-				  c, opval, rg_op_name(op->kind), rg_op_name(op->kind)))) {
+	} else if ((err = read_op_value(op, c, doc, opval, batch, &col_alloc))) {
 		return err;
 	}
 	for (pair = item->data.mapping.pairs.start; pair < item->data.mapping.pairs.top; pair++) {
@@ -451,6 +642,10 @@ static int read_operation(struct rg_op *op, const struct ctx *c, yaml_document_t
 			return rg_error_set(RG_EINVALID, "%s:%zu: %s: duplicate key '%.*s'", c->path,
 					    node_line(c, key), rg_op_name(op->kind),
 					    (int)key->data.scalar.length, (const char *)key->data.scalar.value);
+		if (rg_ynode_is(key, "dialect") && batch)
+			return rg_error_set(RG_EINVALID,
+					    "%s:%zu: %s: 'dialect' belongs on the batch_alter_table, not on one of its ops",
+					    c->path, node_line(c, key), rg_op_name(op->kind));
 		if (rg_ynode_is(key, "dialect")) {
 			if (rg_ynode_is(value, "sqlite"))
 				op->dialect = RG_DIALECT_SQLITE;
@@ -462,7 +657,7 @@ static int read_operation(struct rg_op *op, const struct ctx *c, yaml_document_t
 						    c->path, node_line(c, value));
 			continue;
 		}
-		err = read_op_key(op, c, doc, key, value, &col_alloc);
+		err = read_op_key(op, c, doc, key, value, &col_alloc, batch != NULL);
 		if (err == RG_ENOTFOUND)
 			return rg_error_set(RG_EINVALID, "%s:%zu: %s: unknown key '%.*s'", c->path,
 					    node_line(c, key), rg_op_name(op->kind),
@@ -518,7 +713,7 @@ static int read_ops(struct rg_ops *out, bool *found, const struct ctx *c, yaml_d
 			memset(&out->items[out->n], 0, sizeof(out->items[0]));
 			out->n++;
 			if ((err = read_operation(&out->items[out->n - 1], c, doc,
-						  yaml_document_get_node(doc, *it))))
+						  yaml_document_get_node(doc, *it), NULL)))
 				return err;
 			if (out->items[out->n - 1].kind != RG_OP_SQL)
 				out->structured = true;
@@ -546,6 +741,10 @@ static int ops_to_body(struct rg_body *out, const struct rg_ops *ops, const char
 				break;
 			if (op->kind != RG_OP_SQL && op->dialect >= 0 && op->dialect != (int)dialects[d])
 				continue;
+			if (rg_op_needs_engine(op, dialects[d])) {
+				out->needs_engine = true;
+				continue;
+			}
 			rg_str_reset(&sql);
 			if (op->kind == RG_OP_SQL)
 				rg_str_adds(&sql, op->sql);
@@ -628,6 +827,12 @@ int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_
 	return doc_ops(out, NULL, path, text, len, upgrade);
 }
 
+int rg_yamlrev_read(struct rg_ops *out, struct rg_body *meta, const char *path, const char *text,
+		    size_t len, bool upgrade)
+{
+	return doc_ops(out, meta, path, text, len, upgrade);
+}
+
 int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
 		    bool upgrade)
 {
@@ -686,6 +891,11 @@ int rg_rev_bodies_read(struct rg_rev_bodies **out, enum rg_revfile_kind kind, co
 			err = sql_body(&b->down, text, len, false);
 	} else if (!(err = rg_yamlrev_body(&b->up, path, text, len, true))) {
 		err = rg_yamlrev_body(&b->down, path, text, len, false);
+	}
+	if (!err && (b->up.needs_engine || b->down.needs_engine)) {
+		/* not cached: the runner reads these operations from the file */
+		rg_rev_bodies_free(b);
+		return 0;
 	}
 	if (!err)
 		*out = b;
