@@ -255,5 +255,92 @@ check "bad revision lock_timeout" 255 \
   "$RG" upgrade heads
 cd "$T"
 
+# --- column and constraint operations: plain ALTER TABLE --------------------------
+db=$(newdb alter)
+project alter "$db"
+rev alter 1.yaml aaaa00000001 null '
+upgrade:
+  - create_table: account
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: name, type: string(50), nullable: false}
+      - {name: legacy, type: text}
+  - create_table: item
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: account_id, type: integer}
+      - {name: qty, type: integer}
+  - sql: |
+      INSERT INTO account VALUES (1, '"'"'ann'"'"', '"'"'x'"'"'), (2, '"'"'bob'"'"', NULL);
+      INSERT INTO item VALUES (1, 1, 5), (2, 2, -1), (3, 2, 7)'
+rev alter 2.yaml aaaa00000002 aaaa00000001 '
+upgrade:
+  - batch_alter_table: account
+    ops:
+      - drop_column: legacy
+      - alter_column: name
+        type: text
+        default: {sql: "'"'"'anon'"'"'"}
+      - add_column: {name: created, type: timestamptz, default: {sql: now()}}
+  - create_foreign_key: fk_item_account
+    table: item
+    columns: [account_id]
+    referent_table: account
+    referent_columns: [id]
+    on_delete: cascade
+  - create_unique_constraint: uq_item_id_qty
+    table: item
+    columns: [id, qty]
+  - create_check_constraint: ck_item_qty
+    table: item
+    condition: qty > 0
+  - alter_column: item
+    column: qty
+    new_name: quantity
+downgrade:
+  - alter_column: item
+    column: quantity
+    new_name: qty
+  - drop_constraint: ck_item_qty
+    table: item
+  - drop_constraint: uq_item_id_qty
+    table: item
+  - drop_constraint: fk_item_account
+    table: item
+  - batch_alter_table: account
+    ops:
+      - drop_column: created
+      - alter_column: name
+        type: string(50)
+        drop_default: true
+      - add_column: {name: legacy, type: text}'
+cd "$T/alter"
+check "alter: base" 0 "" -- "$RG" upgrade aaaa00000001
+out=$("$RG" upgrade head 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/alter/versions/2.yaml:"*"ck_item_qty"*) ok ;;
+  *) bad "alter: failing CHECK reported with file:line: $out" ;;
+esac
+eq "alter: failing CHECK rolled back the step" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" "id,name,legacy"
+eq "alter: failing CHECK left the row" "$(rows "$db")" "aaaa00000001 "
+q "$db" "UPDATE item SET qty = 1 WHERE qty < 0"
+check "alter: upgrade" 0 "" -- "$RG" upgrade head
+eq "alter: upgraded columns" "$(q "$db" "SELECT string_agg(column_name || ':' || data_type || ':' || coalesce(column_default, '-'), ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id:integer:-,name:text:'anon'::text,created:timestamp with time zone:now()"
+eq "alter: constraints" "$(q "$db" "SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'item'::regclass")" \
+  "ck_item_qty:c,fk_item_account:f,item_pkey:p,uq_item_id_qty:u"
+eq "alter: rename" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'item'")" "id,account_id,quantity"
+eq "alter: rows" "$(q "$db" "SELECT count(*) FROM item")|$(q "$db" "SELECT string_agg(name, ',' ORDER BY id) FROM account")" "3|ann,bob"
+q "$db" "DELETE FROM account WHERE id = 2"
+eq "alter: new foreign key cascades" "$(q "$db" "SELECT count(*) FROM item")" "1"
+check "alter: downgrade" 0 "" -- "$RG" downgrade aaaa00000001
+eq "alter: downgraded columns" "$(q "$db" "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id:integer,name:character varying,legacy:text"
+eq "alter: constraints gone" "$(q "$db" "SELECT string_agg(conname, ',') FROM pg_constraint WHERE conrelid = 'item'::regclass")" "item_pkey"
+"$RG" upgrade aaaa00000001:head --sql > up.sql 2>/dev/null
+grep -q '^ALTER TABLE item ADD CONSTRAINT fk_item_account FOREIGN KEY (account_id) REFERENCES account (id) ON DELETE CASCADE;$' up.sql \
+  && grep -q "^ALTER TABLE account ALTER COLUMN name SET DEFAULT ('anon');$" up.sql && ok || bad "alter: --sql on PostgreSQL"
+cd "$T"
+
 echo "migrate_pg: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
