@@ -53,25 +53,25 @@ cp -r "$ROOT/versions-example" "$T/ex"
 rm -f "$T/ex/example.db"
 cd "$T/ex"
 check "upgrade heads" 0 "" -- "$RG" upgrade heads
-eq "rows after upgrade heads" "$(rows example.db)" "800000000008 f0000000000f "
-check "current" 0 "800000000008 (head)
-e0000000000e (effective head)
-f0000000000f (head)" -- "$RG" current
+eq "rows after upgrade heads" "$(rows example.db)" "0b0000000020 800000000008 "
+check "current" 0 "0b0000000020 (head)
+800000000008 (head)
+e0000000000e (effective head)" -- "$RG" current
 grep -q 'Running upgrade 900000000009, a0000000000a, b0000000000b -> c0000000000c, merge login events, orders and sale prices' "$T/stderr" 2>/dev/null
 "$RG" upgrade heads 2>"$T/log" </dev/null
 if grep -q 'Running upgrade' "$T/log"; then bad "second upgrade heads runs nothing"; else ok; fi
-check "history -i marks rows" 0 "700000000007 (500000000005) -> 800000000008 (networking) (head) (current), link accounts to ip addresses" -- \
+check "history -i marks rows" 0 "0a0000000010 -> 0b0000000020 (head) (current), rebuild account and orders with batch_alter_table" -- \
   sh -c "'$RG' history -i | head -1"
-check "show current" 0 "Rev: 800000000008 (head)
-Rev: f0000000000f (head)" -- sh -c "'$RG' show current | grep '^Rev:' | sort"
+check "show current" 0 "Rev: 0b0000000020 (head)
+Rev: 800000000008 (head)" -- sh -c "'$RG' show current | grep '^Rev:' | sort"
 check "downgrade -1 with several rows" 0 "" -- "$RG" downgrade networking@-1
-eq "rows after networking@-1" "$(rows example.db)" "700000000007 f0000000000f "
-check "stamp moves the table only" 0 "" -- "$RG" stamp 600000000006 f0000000000f
-# as in Alembic: f0000000000f descends from 600000000006 through depends_on, so
+eq "rows after networking@-1" "$(rows example.db)" "0b0000000020 700000000007 "
+check "stamp moves the table only" 0 "" -- "$RG" stamp 600000000006 0b0000000020
+# as in Alembic: 0b0000000020 descends from 600000000006 through depends_on, so
 # both rows share its lineage and become one step down to it
 eq "rows after stamp" "$(rows example.db)" "600000000006 "
 eq "stamp ran nothing" "$(sqlite3 example.db "SELECT count(*) FROM sqlite_master WHERE name = 'ip_address'")" "1"
-"$RG" stamp 700000000007 f0000000000f 2>/dev/null </dev/null
+"$RG" stamp 700000000007 0b0000000020 2>/dev/null </dev/null
 check "downgrade base" 0 "" -- "$RG" downgrade base
 eq "downgrade base empties the table" "$(rows example.db)" ""
 eq "downgrade base drops every table but the version table" \
@@ -517,6 +517,48 @@ case "$out" in
   *) bad "alter: --sql refused: $out" ;;
 esac
 eq "alter: --sql status" "$status" "255"
+cd "$T"
+
+# --- versions-example: the rebuilds of 0b0000000020 with data, up, down, up ----
+cp -r "$ROOT/versions-example" "$T/exdata"
+rm -f "$T/exdata/example.db"
+cd "$T/exdata"
+check "exdata: up to f" 0 "" -- "$RG" upgrade f0000000000f
+check "exdata: up to 0a" 0 "" -- "$RG" upgrade 0a0000000010
+sqlite3 example.db "
+  INSERT INTO account (id, name, email) VALUES (1, 'ann', 'ann@x'), (2, 'bob', NULL), (3, 'cy', 'cy@x');
+  INSERT INTO orders (id, account_id, total_cents) VALUES (10, 1, 500), (11, 1, 250), (12, 3, 0);
+  INSERT INTO order_line (order_id, sku, qty) VALUES (10, 'A', 1), (10, 'B', 2), (11, 'C', 3), (12, 'D', 4);
+  DELETE FROM account_audit;"
+sums() {
+  sqlite3 example.db "SELECT id, name, created_at, email FROM account ORDER BY id;
+    SELECT id, account_id, placed_at, total_cents FROM orders ORDER BY id;
+    SELECT * FROM order_line ORDER BY id;
+    SELECT * FROM v_account_orders ORDER BY id" | md5sum
+}
+before=$(sums)
+check "exdata: upgrade heads (rebuilds)" 0 "" -- "$RG" upgrade heads
+eq "exdata: every row and value kept by the rebuilds" "$(sums)" "$before"
+eq "exdata: account rebuilt" "$(sqlite3 example.db "SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('account')")" \
+  "id:INTEGER name:VARCHAR(200) created_at:TIMESTAMP email:VARCHAR(255) status:VARCHAR(20)"
+eq "exdata: new column's default on old rows" "$(sqlite3 example.db "SELECT group_concat(status) FROM account")" "active,active,active"
+case "$(sqlite3 example.db "UPDATE account SET status = 'gone' WHERE id = 1" 2>&1)" in
+  *"CHECK constraint failed: ck_account_status"*) ok ;;
+  *) bad "exdata: CHECK in force" ;;
+esac
+sqlite3 example.db "UPDATE account SET name = 'ann2' WHERE id = 1"
+eq "exdata: the audit trigger fires after the rebuild" "$(sqlite3 example.db "SELECT account_id || ':' || action FROM account_audit")" "1:update"
+eq "exdata: the view answers" "$(sqlite3 example.db "SELECT n_orders || ':' || total_cents FROM v_account_orders WHERE id = 1")" "2:750"
+eq "exdata: foreign keys clean, integrity ok" "$(sqlite3 example.db 'PRAGMA foreign_key_check; PRAGMA integrity_check')" "ok"
+eq "exdata: index of the child kept" "$(sqlite3 example.db "SELECT name FROM sqlite_master WHERE name = 'ix_order_line_order_id'")" "ix_order_line_order_id"
+sqlite3 example.db "UPDATE account SET name = 'ann' WHERE id = 1; DELETE FROM account_audit"
+check "exdata: downgrade through the rebuilds" 0 "" -- "$RG" downgrade 0a0000000010
+eq "exdata: rows and values after downgrade" "$(sums)" "$before"
+eq "exdata: account shape after downgrade" "$(sqlite3 example.db "SELECT group_concat(name || ':' || type, ' ') FROM pragma_table_info('account')")" \
+  "id:INTEGER name:VARCHAR(100) created_at:TIMESTAMP email:VARCHAR(255)"
+check "exdata: upgrade again" 0 "" -- "$RG" upgrade heads
+eq "exdata: rows and values after up, down, up" "$(sums)" "$before"
+eq "exdata: cascade still works" "$(sqlite3 example.db "PRAGMA foreign_keys = ON; DELETE FROM orders WHERE id = 10; SELECT count(*) FROM order_line")" "2"
 cd "$T"
 
 echo "migrate: $pass passed, $fail failed"
