@@ -54,6 +54,7 @@ struct runner {
 	struct step_engine *engine;	/* one per step */
 	bool ddl_timeout_set;	/* an earlier step's body SET lock_timeout */
 	bool fk_restore;	/* PRAGMA foreign_keys was switched off, to be put back on */
+	sqlite3 *mem;		/* --sql on SQLite with rebuilds: the schema the path builds */
 };
 
 static void log_line(const struct runner *r, const char *level, const char *msg)
@@ -505,12 +506,6 @@ static int load_ops(struct rg_sql_script *out, struct step_engine *eng, struct r
 		} else if (rg_op_needs_engine(op, r->dialect)) {
 			struct engine_call *c;
 
-			if (r->offline) {
-				err = rg_error_set(RG_EUNSUPPORTED,
-						   "%s:%zu: %s on SQLite is a table rebuild that --sql cannot print yet; run it online",
-						   rev->path, op->line, rg_op_name(op->kind));
-				break;
-			}
 			if (RG_GROW(eng->calls, eng->n + 1, eng->alloc)) {
 				err = RG_ENOMEM;
 				break;
@@ -655,6 +650,52 @@ static int run_engine(struct runner *r, const struct engine_call *c, const char 
 	return err ? line_error(err, path, c->line, NULL) : 0;
 }
 
+/* Run `sql` on the in-memory replay database; a failure names the file and line. */
+static int mem_exec(struct runner *r, const char *sql, const char *path, size_t line)
+{
+	char *msg = NULL;
+	int err;
+
+	if (sqlite3_exec(r->mem, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	err = rg_error_set(RG_EDATABASE, "%s:%zu: replaying this revision for --sql failed: %s", path, line,
+			   msg ? msg : sqlite3_errmsg(r->mem));
+	rg_error_set_detail("%s", sql);
+	sqlite3_free(msg);
+	return err;
+}
+
+/*
+ * --sql: run the engine call on the replay database and write what it ran.
+ * Outside a transaction the script switches foreign keys off around a
+ * rebuild and back on after it (the engine's steps 1 and 12, as for a
+ * connection that has them on); inside the script's one transaction it
+ * cannot, and the rebuild is a SAVEPOINT there.
+ */
+static int run_engine_offline(struct runner *r, const struct engine_call *c, const char *path)
+{
+	struct rg_strlist stmts = RG_STRLIST_INIT;
+	struct rg_alter_opts o;
+	size_t i;
+	int err;
+
+	memset(&o, 0, sizeof(o));
+	o.recreate = c->alters.recreate;
+	o.statements = &stmts;
+	o.in_transaction = r->in_tx;
+	err = mem_exec(r, r->in_tx ? "BEGIN" : "PRAGMA foreign_keys = ON", path, c->line);
+	if (!err && (err = rg_sqlite_alter_table_ext(r->mem, c->alters.table, c->alters.v, c->alters.n, &o)))
+		err = line_error(err, path, c->line, NULL);
+	if (r->in_tx)
+		sqlite3_exec(r->mem, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	else
+		sqlite3_exec(r->mem, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+	for (i = 0; !err && i < stmts.n; i++)
+		err = rg_db_exec(r->db, stmts.items[i], NULL);
+	rg_strlist_release(&stmts);
+	return err;
+}
+
 /* Run the statements and engine calls of step `k`, reporting a failure as file:line. */
 static int run_statements(struct runner *r, size_t k)
 {
@@ -665,11 +706,16 @@ static int run_statements(struct runner *r, size_t k)
 	int err;
 
 	for (i = 0; i <= body->n; i++) {
-		for (; ci < eng->n && eng->calls[ci].at == i; ci++)
-			if ((err = run_engine(r, &eng->calls[ci], rev->path)))
+		for (; ci < eng->n && eng->calls[ci].at == i; ci++) {
+			err = r->offline ? run_engine_offline(r, &eng->calls[ci], rev->path)
+					 : run_engine(r, &eng->calls[ci], rev->path);
+			if (err)
 				return err;
+		}
 		if (i == body->n)
 			break;
+		if (r->mem && (err = mem_exec(r, body->items[i].text, rev->path, (size_t)body->items[i].line)))
+			return err;
 		if (!(err = rg_db_exec(r->db, body->items[i].text, NULL)))
 			continue;
 		if (err == RG_EDATABASE)
@@ -677,6 +723,75 @@ static int run_statements(struct runner *r, size_t k)
 		return err;
 	}
 	return 0;
+}
+
+/*
+ * --sql on SQLite with rebuilds: the engine needs each table's shape, so
+ * the revisions from base up to the start of the range are replayed into
+ * an in-memory database (and the range's own statements follow them there
+ * as they are written).  A revision that cannot be replayed (Python code)
+ * stops the run before anything is written.
+ */
+static int replay_setup(struct runner *r)
+{
+	struct rg_plan p = { 0 };
+	struct rg_idx_list none = { 0 };
+	struct rg_sql_script body = { 0 };
+	struct step_engine eng;
+	size_t k, i, ci, c;
+	int err;
+
+	memset(&eng, 0, sizeof(eng));
+	if (sqlite3_open(":memory:", &r->mem) != SQLITE_OK)
+		return rg_error_set(RG_ENOMEM, "out of memory");
+	for (i = 0; i < r->heads.n; i++) {
+		rg_plan_release(&p);
+		memset(&p, 0, sizeof(p));
+		if ((err = rg_plan_upgrade(&p, r->map, &none, id_of(r, r->heads.items[i]))))
+			goto out;
+		for (k = 0; k < p.n; k++) {
+			const struct rg_revision *rev = rg_revmap_node(r->map, p.items[k].rev)->rev;
+
+			if (rev->kind == RG_REVFILE_PY && !rev->body_is_noop) {
+				err = rg_error_set(RG_EUNSUPPORTED,
+						   "%s: --sql on SQLite replays the revisions before the range to know the tables a rebuild changes, and this one's upgrade() is Python code; run the range online",
+						   rev->path);
+				goto out;
+			}
+			if ((err = load_body(&body, &eng, r, &p.items[k])))
+				goto out;
+			for (ci = 0, err = 0; !err && ci <= body.n; ci++) {
+				for (c = 0; !err && c < eng.n; c++) {
+					if (eng.calls[c].at != ci)
+						continue;
+					err = rg_sqlite_alter_table_ext(r->mem, eng.calls[c].alters.table,
+									eng.calls[c].alters.v, eng.calls[c].alters.n, NULL);
+					if (err)
+						err = line_error(err, rev->path, eng.calls[c].line, NULL);
+				}
+				if (!err && ci < body.n)
+					err = mem_exec(r, body.items[ci].text, rev->path, (size_t)body.items[ci].line);
+			}
+			rg_sql_script_release(&body);
+			for (c = 0; c < eng.n; c++)
+				rg_op_alters_release(&eng.calls[c].alters);
+			free(eng.calls);
+			rg_ops_release(&eng.ops);
+			memset(&eng, 0, sizeof(eng));
+			if (err)
+				goto out;
+		}
+	}
+	err = 0;
+out:
+	rg_sql_script_release(&body);
+	for (i = 0; i < eng.n; i++)
+		rg_op_alters_release(&eng.calls[i].alters);
+	free(eng.calls);
+	rg_ops_release(&eng.ops);
+	rg_plan_release(&p);
+	rg_idx_list_release(&none);
+	return err;
 }
 
 /*
@@ -991,6 +1106,8 @@ static int run_plan(struct runner *r)
 			return err;
 		engine = engine || r->engine[k].n;
 	}
+	if (r->offline && r->dialect == RG_DIALECT_SQLITE && engine && (err = replay_setup(r)))
+		return err;
 	/* one transaction for the whole run: foreign keys off before it, if a rebuild runs in it */
 	if (r->outer && !r->in_tx && engine && (err = fk_pause(r)))
 		return err;
@@ -1111,6 +1228,7 @@ out:
 	}
 	free(r.engine);
 	free(r.bodies);
+	sqlite3_close(r.mem);
 	rg_plan_release(&r.plan);
 	rg_idx_list_release(&r.heads);
 	rg_str_release(&r.table);

@@ -1490,6 +1490,8 @@ struct engine {
 	sqlite3 *db;
 	const char *table;		/* the table's name as sqlite_schema spells it */
 	struct rg_str *log;
+	struct rg_strlist *statements;
+	int stmt_err;			/* RG_ENOMEM once pushing to `statements` failed */
 	rg_rebuild_progress_fn *progress;
 	void *progress_ctx;
 	long long copied, total;
@@ -1516,6 +1518,8 @@ static int run(struct engine *e, const char *sql)
 		rg_str_adds(e->log, sql);
 		rg_str_adds(e->log, ";\n\n");
 	}
+	if (e->statements && rg_strlist_push(e->statements, sql))
+		e->stmt_err = RG_ENOMEM;
 	return 0;
 }
 
@@ -1899,6 +1903,8 @@ static int fk_check(struct engine *e, struct rg_strlist *out)
 				   sqlite3_errmsg(e->db));
 	sqlite3_finalize(st);
 	rg_str_release(&row);
+	if (!err && e->statements && rg_strlist_push(e->statements, sql))
+		e->stmt_err = RG_ENOMEM;
 	if (!err && e->log) {
 		rg_str_adds(e->log, sql);
 		rg_str_adds(e->log, ";\n\n");
@@ -2179,6 +2185,7 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	e.db = db;
 	e.table = table;
 	e.log = opts ? opts->log : NULL;
+	e.statements = opts ? opts->statements : NULL;
 	e.progress = opts ? opts->progress : NULL;
 	e.progress_ctx = opts ? opts->progress_ctx : NULL;
 	if (opts && opts->rebuilt)
@@ -2284,9 +2291,13 @@ out:
 			err = rg_error_set(RG_EDATABASE, "switching foreign keys back on: %s", sqlite3_errmsg(db));
 		if (!err && e.log)
 			rg_str_adds(e.log, "PRAGMA foreign_keys = ON;\n\n");
+		if (!err && e.statements && rg_strlist_push(e.statements, "PRAGMA foreign_keys = ON"))
+			e.stmt_err = RG_ENOMEM;
 	}
 	if (!err && e.log)
 		err = rg_str_check(e.log);
+	if (!err && e.stmt_err)
+		err = rg_error_set(RG_ENOMEM, "out of memory");
 	table_release(&t);
 	edit_result_release(&r);
 	rg_strlist_release(&orig);

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "revgraph/str.h"
+#include "revgraph/revision.h"
 
 /*
  * One change to a table.  Column names are matched without regard to case,
@@ -58,6 +59,8 @@ typedef void rg_rebuild_progress_fn(void *ctx, long long copied, long long total
 struct rg_alter_opts {
 	enum rg_recreate recreate;
 	struct rg_str *log;		/* may be NULL; see rg_sqlite_alter_table() */
+	struct rg_strlist *statements;	/* may be NULL: the same statements as `log`, one
+					   item each, without ';' (for --sql) */
 	rg_rebuild_progress_fn *progress;	/* may be NULL */
 	void *progress_ctx;
 	/* whether the work was a rebuild (set on return; may be NULL) */

@@ -593,7 +593,7 @@ static void test_in_place_when_sqlite_can(void **state)
 	sqlite3 *db = fresh(schema);
 	const struct rg_alter ops[] = { ADD("nick", "TEXT DEFAULT 'n'"), RENAME("legacy", "old"), DROP("email") };
 	struct rg_str log = RG_STR_INIT;
-	struct rg_alter_opts o = { RG_RECREATE_AUTO, &log, NULL, NULL, NULL, false };
+	struct rg_alter_opts o = { RG_RECREATE_AUTO, &log, NULL, NULL, NULL, NULL, false };
 	bool rebuilt = true;
 
 	(void)state;
@@ -727,7 +727,7 @@ static void test_progress_reports_rows(void **state)
 			    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) "
 			    "INSERT INTO t SELECT i, i FROM c;");
 	const struct rg_alter ops[] = { TYPE("b", "TEXT") };
-	struct rg_alter_opts o = { RG_RECREATE_AUTO, NULL, on_progress, NULL, NULL, false };
+	struct rg_alter_opts o = { RG_RECREATE_AUTO, NULL, NULL, on_progress, NULL, NULL, false };
 
 	(void)state;
 	assert_int_equal(rg_sqlite_alter_table_ext(db, "t", ops, 1, &o), 0);
