@@ -593,5 +593,35 @@ eq "--sql rebuild in one transaction" "$(grep -E '^(PRAGMA foreign_keys.*|BEGIN.
   "BEGIN; SAVEPOINT rg_alter_table; RELEASE rg_alter_table; SAVEPOINT rg_alter_table; RELEASE rg_alter_table; COMMIT; "
 cd "$T"
 
+# --- progress of a rebuild: on a terminal only ----------------------------------
+project progress
+rev progress 1.yaml pppp00000001 null '
+upgrade:
+  - create_table: big
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: v, type: text}
+  - sql: |
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
+      INSERT INTO big SELECT i, printf('"'"'v%d'"'"', i) FROM n'
+rev progress 2.yaml pppp00000002 pppp00000001 '
+upgrade:
+  - alter_column: big
+    column: v
+    nullable: false
+downgrade:
+  - alter_column: big
+    column: v
+    nullable: true'
+cd "$T/progress"
+"$RG" upgrade pppp00000001 2>/dev/null
+"$RG" upgrade head 2> "$T/progress.err"
+grep -q 'rows copied' "$T/progress.err" && bad "progress shown when stderr is not a terminal" || ok
+script -qec "$RG downgrade pppp00000001" /dev/null < /dev/null | tr '\r' '\n' > "$T/progress.pty"
+grep -qx "rebuilding table 'big': 4096 of 10000 rows copied" "$T/progress.pty" && ok || bad "progress: rows copied so far on a terminal"
+grep -qx "rebuilding table 'big': 10000 of 10000 rows copied" "$T/progress.pty" && ok || bad "progress: the end on a terminal"
+eq "progress: the rebuild ran" "$(sqlite3 db.sqlite "SELECT \"notnull\" FROM pragma_table_info('big') WHERE name = 'v'")|$(sqlite3 db.sqlite 'SELECT count(*) FROM big')" "0|10000"
+cd "$T"
+
 echo "migrate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
