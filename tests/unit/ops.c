@@ -588,7 +588,7 @@ static void test_allocation_failures(void **state)
 {
 	unsigned long n;
 	struct rg_body b = { 0 };
-	char file[1024];
+	char file[4096];
 	int err;
 
 	(void)state;
@@ -615,6 +615,29 @@ static void test_allocation_failures(void **state)
 	}
 	assert_int_equal(b.n, 2);
 	rg_body_release(&b);
+	/* the column and constraint operations, and their engine changes */
+	snprintf(file, sizeof(file), "%s%s", head, alter_ops);
+	for (n = 1;; n++) {
+		struct rg_ops ops = { 0 };
+		struct rg_op_alters a = { 0 };
+		size_t i;
+
+		rg_alloc_fail_after(n, 1);
+		err = rg_yamlrev_body(&b, "v/x.yaml", file, strlen(file), true);
+		if (!err)
+			err = rg_yamlrev_ops(&ops, "v/x.yaml", file, strlen(file), true);
+		for (i = 0; !err && i < ops.n; i++) {
+			err = rg_op_alters(&a, &ops.items[i]);
+			rg_op_alters_release(&a);
+		}
+		rg_alloc_fail_after(0, 0);
+		rg_ops_release(&ops);
+		rg_body_release(&b);
+		if (!err)
+			break;
+		assert_int_equal(err, RG_ENOMEM);
+	}
+	assert_true(n > 20);
 }
 
 int main(void)
