@@ -510,6 +510,36 @@ case "$out" in
 esac
 eq "alter: fk violation left the database alone" "$(dump db.sqlite)" "$before"
 eq "alter: fk violation left the version row" "$(rows db.sqlite)" "aaaa00000003 "
+# recreate: never refuses a change that needs a rebuild, before anything runs
+rev alter 5.yaml aaaa00000005 aaaa00000003 '
+upgrade:
+  - batch_alter_table: item
+    recreate: never
+    ops:
+      - alter_column: account_id
+        new_name: acct
+      - alter_column: qty
+        nullable: false
+downgrade: []'
+before=$(dump db.sqlite)
+check "alter: recreate never refused" 255 \
+  "FAILED: $T/alter/versions/5.yaml:6: alter_column on table 'item' needs a table rebuild, and recreate is 'never'" -- \
+  "$RG" upgrade head
+eq "alter: recreate never left the database alone" "$(dump db.sqlite)" "$before"
+# ... and does in place what SQLite can: a rename, with recreate never; its
+# downgrade (no downgrade: key) is derived: the rename back
+rev alter 5.yaml aaaa00000005 aaaa00000003 '
+upgrade:
+  - batch_alter_table: item
+    recreate: never
+    ops:
+      - alter_column: account_id
+        new_name: acct'
+check "alter: recreate never in place" 0 "" -- "$RG" upgrade head
+eq "alter: renamed in place" "$(sqlite3 db.sqlite "SELECT group_concat(name) FROM pragma_table_info('item')")" "id,acct,qty"
+check "alter: derived downgrade renames back" 0 "" -- "$RG" downgrade aaaa00000003
+eq "alter: renamed back" "$(sqlite3 db.sqlite "SELECT group_concat(name) FROM pragma_table_info('item')")" "id,account_id,qty"
+rm versions/5.yaml
 # --sql prints the rebuilds, knowing the tables from a replay of the path in memory;
 # a revision in that path that cannot be replayed stops it, naming the file
 printf '"""py\n\nRevision ID: aaaa00000099\n"""\nfrom alembic import op\nrevision = "aaaa00000099"\ndown_revision = None\n\ndef upgrade():\n    op.execute("x")\n\ndef downgrade():\n    pass\n' \
