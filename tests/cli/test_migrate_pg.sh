@@ -73,12 +73,12 @@ cd "$T/ex"
 check "upgrade heads" 0 "" -- "$RG" upgrade heads
 grep -q 'Context impl PostgresqlImpl.' "$T/stderr" && grep -q 'Will assume transactional DDL.' "$T/stderr" \
   && ok || bad "PostgreSQL context log lines"
-eq "rows after upgrade heads" "$(rows "$db")" "800000000008 f0000000000f "
-eq "account rebuilt in place" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
-  "id,name,created_at,email"
-check "current" 0 "800000000008 (head)
-e0000000000e (effective head)
-f0000000000f (head)" -- "$RG" current
+eq "rows after upgrade heads" "$(rows "$db")" "0b0000000020 800000000008 "
+eq "account altered in place" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id,name,created_at,email,status"
+check "current" 0 "0b0000000020 (head)
+800000000008 (head)
+e0000000000e (effective head)" -- "$RG" current
 check "downgrade c0000000000c" 0 "" -- "$RG" downgrade c0000000000c
 eq "legacy_flag is back" "$(q "$db" "SELECT count(*) FROM information_schema.columns WHERE table_name = 'account' AND column_name = 'legacy_flag'")" "1"
 check "downgrade base" 0 "" -- "$RG" downgrade base
@@ -253,6 +253,127 @@ sed -i 's/^lock_timeout: 200ms/lock_timeout: 1 hour/' versions/4.yaml
 check "bad revision lock_timeout" 255 \
   "FAILED: $T/ops/versions/4.yaml:5: 'lock_timeout' must be a whole number with an optional unit ms, s or min" -- \
   "$RG" upgrade heads
+cd "$T"
+
+# --- column and constraint operations: plain ALTER TABLE --------------------------
+db=$(newdb alter)
+project alter "$db"
+rev alter 1.yaml aaaa00000001 null '
+upgrade:
+  - create_table: account
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: name, type: string(50), nullable: false}
+      - {name: legacy, type: text}
+  - create_table: item
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: account_id, type: integer}
+      - {name: qty, type: integer}
+  - sql: |
+      INSERT INTO account VALUES (1, '"'"'ann'"'"', '"'"'x'"'"'), (2, '"'"'bob'"'"', NULL);
+      INSERT INTO item VALUES (1, 1, 5), (2, 2, -1), (3, 2, 7)'
+rev alter 2.yaml aaaa00000002 aaaa00000001 '
+upgrade:
+  - batch_alter_table: account
+    ops:
+      - drop_column: legacy
+      - alter_column: name
+        type: text
+        default: {sql: "'"'"'anon'"'"'"}
+      - add_column: {name: created, type: timestamptz, default: {sql: now()}}
+  - create_foreign_key: fk_item_account
+    table: item
+    columns: [account_id]
+    referent_table: account
+    referent_columns: [id]
+    on_delete: cascade
+  - create_unique_constraint: uq_item_id_qty
+    table: item
+    columns: [id, qty]
+  - create_check_constraint: ck_item_qty
+    table: item
+    condition: qty > 0
+  - alter_column: item
+    column: qty
+    new_name: quantity
+downgrade:
+  - alter_column: item
+    column: quantity
+    new_name: qty
+  - drop_constraint: ck_item_qty
+    table: item
+  - drop_constraint: uq_item_id_qty
+    table: item
+  - drop_constraint: fk_item_account
+    table: item
+  - batch_alter_table: account
+    ops:
+      - drop_column: created
+      - alter_column: name
+        type: string(50)
+        drop_default: true
+      - add_column: {name: legacy, type: text}'
+cd "$T/alter"
+check "alter: base" 0 "" -- "$RG" upgrade aaaa00000001
+out=$("$RG" upgrade head 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/alter/versions/2.yaml:"*"ck_item_qty"*) ok ;;
+  *) bad "alter: failing CHECK reported with file:line: $out" ;;
+esac
+eq "alter: failing CHECK rolled back the step" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" "id,name,legacy"
+eq "alter: failing CHECK left the row" "$(rows "$db")" "aaaa00000001 "
+q "$db" "UPDATE item SET qty = 1 WHERE qty < 0"
+check "alter: upgrade" 0 "" -- "$RG" upgrade head
+eq "alter: upgraded columns" "$(q "$db" "SELECT string_agg(column_name || ':' || data_type || ':' || coalesce(column_default, '-'), ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id:integer:-,name:text:'anon'::text,created:timestamp with time zone:now()"
+eq "alter: constraints" "$(q "$db" "SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'item'::regclass")" \
+  "ck_item_qty:c,fk_item_account:f,item_pkey:p,uq_item_id_qty:u"
+eq "alter: rename" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'item'")" "id,account_id,quantity"
+eq "alter: rows" "$(q "$db" "SELECT count(*) FROM item")|$(q "$db" "SELECT string_agg(name, ',' ORDER BY id) FROM account")" "3|ann,bob"
+q "$db" "DELETE FROM account WHERE id = 2"
+eq "alter: new foreign key cascades" "$(q "$db" "SELECT count(*) FROM item")" "1"
+check "alter: downgrade" 0 "" -- "$RG" downgrade aaaa00000001
+eq "alter: downgraded columns" "$(q "$db" "SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id:integer,name:character varying,legacy:text"
+eq "alter: constraints gone" "$(q "$db" "SELECT string_agg(conname, ',') FROM pg_constraint WHERE conrelid = 'item'::regclass")" "item_pkey"
+"$RG" upgrade aaaa00000001:head --sql > up.sql 2>/dev/null
+grep -q '^ALTER TABLE item ADD CONSTRAINT fk_item_account FOREIGN KEY (account_id) REFERENCES account (id) ON DELETE CASCADE;$' up.sql \
+  && grep -q "^ALTER TABLE account ALTER COLUMN name SET DEFAULT ('anon');$" up.sql && ok || bad "alter: --sql on PostgreSQL"
+cd "$T"
+
+# --- versions-example: 0b0000000020 with data, up, down, up ------------------------
+db=$(newdb exdata)
+cp -r "$ROOT/versions-example" "$T/exdata"
+sed -i "s|^sqlalchemy.url = .*|sqlalchemy.url = postgresql:///$db|" "$T/exdata/alembic.ini"
+cd "$T/exdata"
+check "exdata: up to 0a" 0 "" -- "$RG" upgrade 0a0000000010
+q "$db" "INSERT INTO account (id, name, email) VALUES (1, 'ann', 'ann@x'), (2, 'bob', NULL), (3, 'cy', 'cy@x');
+  INSERT INTO orders (id, account_id, total_cents) VALUES (10, 1, 500), (11, 1, 250), (12, 3, 0);
+  INSERT INTO order_line (id, order_id, sku, qty) VALUES (1, 10, 'A', 1), (2, 10, 'B', 2), (3, 11, 'C', 3), (4, 12, 'D', 4);"
+sums() {
+  q "$db" "SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+    SELECT format('a %s %s %s %s', id, name, created_at, email) AS x FROM account
+    UNION ALL SELECT format('o %s %s %s %s', id, account_id, placed_at, total_cents) FROM orders
+    UNION ALL SELECT format('l %s %s %s %s', id, order_id, sku, qty) FROM order_line
+    UNION ALL SELECT format('v %s %s %s %s', id, email, n_orders, total_cents) FROM v_account_orders) s"
+}
+before=$(sums)
+check "exdata: upgrade heads" 0 "" -- "$RG" upgrade heads
+eq "exdata: rows and values kept" "$(sums)" "$before"
+eq "exdata: status default on old rows" "$(q "$db" "SELECT string_agg(status, ',') FROM account")" "active,active,active"
+q "$db" "UPDATE account SET name = 'ann2' WHERE id = 1"
+eq "exdata: audit trigger fires" "$(q "$db" "SELECT account_id || ':' || action FROM account_audit")" "1:update"
+eq "exdata: view answers" "$(q "$db" "SELECT n_orders || ':' || total_cents FROM v_account_orders WHERE id = 1")" "2:750"
+q "$db" "UPDATE account SET name = 'ann' WHERE id = 1; DELETE FROM account_audit"
+check "exdata: downgrade" 0 "" -- "$RG" downgrade 0a0000000010
+eq "exdata: rows and values after downgrade" "$(sums)" "$before"
+eq "exdata: account after downgrade" "$(q "$db" "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'account'")" \
+  "id,name,created_at,email"
+check "exdata: upgrade again" 0 "" -- "$RG" upgrade heads
+eq "exdata: rows and values after up, down, up" "$(sums)" "$before"
+q "$db" "DELETE FROM orders WHERE id = 10"
+eq "exdata: cascade" "$(q "$db" "SELECT count(*) FROM order_line")" "2"
 cd "$T"
 
 echo "migrate_pg: $pass passed, $fail failed"

@@ -282,7 +282,7 @@ static void test_errors(void **state)
 		  RG_EINVALID, "v/x.yaml:8: create_table: duplicate key 'name'" },
 		{ "upgrade:\n  - create_table: t\n    columns:\n      - name: a\n        type: int\n        default: [1]\n",
 		  RG_EINVALID,
-		  "v/x.yaml:8: create_table: 'default' must be a number, true, false, null or a string" },
+		  "v/x.yaml:8: create_table: 'default' must be a number, true, false, null, a string or {sql: <expression>}" },
 		{ "upgrade:\n  - create_table: t\n    columns:\n      - name: a\n        type: int\n        references: parent\n",
 		  RG_EINVALID, "v/x.yaml:8: create_table: 'references' must be table.column" },
 		{ "upgrade:\n  - create_table: t\n    columns:\n      - name: a\n        type: int\n        references: p.id\n        on_delete: explode\n",
@@ -333,8 +333,69 @@ static void test_errors(void **state)
 		  "v/x.yaml:5: two operations ('drop_table' and 'drop_index') in one list item" },
 		{ "upgrade:\n  - drop_table: t\n    if_exists: true\n    if_exists: false\n", RG_EINVALID,
 		  "v/x.yaml:6: drop_table: duplicate key 'if_exists'" },
-		{ "upgrade:\n  - drop_table: t\n  - alter_column: t\n", RG_EUNSUPPORTED,
-		  "v/x.yaml:5: operation 'alter_column' is not supported by this version of revgraph; write it as 'sql:'" },
+		{ "upgrade:\n  - create_table: t\n    columns:\n      - name: a\n        type: int\n        default: {expr: now()}\n",
+		  RG_EINVALID, "v/x.yaml:8: create_table: 'default' as a mapping must be {sql: <expression>}" },
+		{ "upgrade:\n  - create_table: t\n    columns:\n      - name: a\n        type: int\n        default: {sql: 1); DROP TABLE x; --}\n",
+		  RG_EINVALID, "v/x.yaml:8: create_table: 'default' has an unbalanced ')'" },
+		{ "upgrade:\n  - drop_column: t\n", RG_EINVALID, "v/x.yaml:4: drop_column: missing 'column'" },
+		{ "upgrade:\n  - drop_column: t\n    column: [a]\n", RG_EINVALID,
+		  "v/x.yaml:5: drop_column: 'column' must be a non-empty string" },
+		{ "upgrade:\n  - alter_column: t\n    type: text\n", RG_EINVALID, "v/x.yaml:4: alter_column: missing 'column'" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n", RG_EINVALID,
+		  "v/x.yaml:4: alter_column: nothing to change: give 'type', 'nullable', 'default', 'drop_default' or 'new_name'" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n    default: 1\n    drop_default: true\n", RG_EINVALID,
+		  "v/x.yaml:4: alter_column: 'default' and 'drop_default' together" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n    nullable: 0\n", RG_EINVALID,
+		  "v/x.yaml:6: alter_column: 'nullable' must be true or false" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n    type: int; x\n", RG_EINVALID,
+		  "v/x.yaml:6: alter_column: 'type' must be a type name such as integer, string(200) or numeric(10,2)" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n    nullable: true\n    using: a::int\n", RG_EINVALID,
+		  "v/x.yaml:4: alter_column: 'using' without 'type'" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n    type: int\n    using: a; x\n", RG_EINVALID,
+		  "v/x.yaml:7: alter_column: 'using' contains ';'" },
+		{ "upgrade:\n  - alter_column: t\n    column: a\n    colour: red\n", RG_EINVALID,
+		  "v/x.yaml:6: alter_column: unknown key 'colour'" },
+		{ "upgrade:\n  - create_foreign_key: fk\n    columns: [a]\n    referent_table: p\n    referent_columns: [id]\n",
+		  RG_EINVALID, "v/x.yaml:4: create_foreign_key: missing 'table'" },
+		{ "upgrade:\n  - create_foreign_key: fk\n    table: t\n    referent_table: p\n    referent_columns: [id]\n",
+		  RG_EINVALID, "v/x.yaml:4: create_foreign_key: missing 'columns'" },
+		{ "upgrade:\n  - create_foreign_key: fk\n    table: t\n    columns: [a]\n    referent_columns: [id]\n",
+		  RG_EINVALID, "v/x.yaml:4: create_foreign_key: missing 'referent_table'" },
+		{ "upgrade:\n  - create_foreign_key: fk\n    table: t\n    columns: [a]\n    referent_table: p\n",
+		  RG_EINVALID, "v/x.yaml:4: create_foreign_key: missing 'referent_columns'" },
+		{ "upgrade:\n  - create_foreign_key: fk\n    table: t\n    columns: [a, b]\n    referent_table: p\n    referent_columns: [id]\n",
+		  RG_EINVALID, "v/x.yaml:4: create_foreign_key: 'columns' and 'referent_columns' must be as long as each other" },
+		{ "upgrade:\n  - create_foreign_key: fk\n    table: t\n    columns: [a]\n    referent_table: p\n    referent_columns: [id]\n    on_delete: boom\n",
+		  RG_EINVALID,
+		  "v/x.yaml:9: create_foreign_key: 'on_delete' must be cascade, set null, set default, restrict or no action" },
+		{ "upgrade:\n  - create_unique_constraint: uq\n    table: t\n", RG_EINVALID,
+		  "v/x.yaml:4: create_unique_constraint: missing 'columns'" },
+		{ "upgrade:\n  - create_unique_constraint: uq\n    columns: [a]\n", RG_EINVALID,
+		  "v/x.yaml:4: create_unique_constraint: missing 'table'" },
+		{ "upgrade:\n  - create_check_constraint: ck\n    table: t\n", RG_EINVALID,
+		  "v/x.yaml:4: create_check_constraint: missing 'condition'" },
+		{ "upgrade:\n  - create_check_constraint: ck\n    table: t\n    condition: a > 0) OR (1\n", RG_EINVALID,
+		  "v/x.yaml:6: create_check_constraint: 'condition' has an unbalanced ')'" },
+		{ "upgrade:\n  - drop_constraint: ck\n", RG_EINVALID, "v/x.yaml:4: drop_constraint: missing 'table'" },
+		{ "upgrade:\n  - drop_constraint: ''\n    table: t\n", RG_EINVALID,
+		  "v/x.yaml:4: drop_constraint: 'drop_constraint' must be a non-empty string" },
+		{ "upgrade:\n  - batch_alter_table: t\n", RG_EINVALID, "v/x.yaml:4: batch_alter_table: missing 'ops'" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops: []\n", RG_EINVALID,
+		  "v/x.yaml:5: batch_alter_table: 'ops' must be a non-empty list" },
+		{ "upgrade:\n  - batch_alter_table: t\n    recreate: sometimes\n    ops: [{drop_column: a}]\n", RG_EINVALID,
+		  "v/x.yaml:5: batch_alter_table: 'recreate' must be auto, always or never" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops:\n      - drop_table: u\n", RG_EINVALID,
+		  "v/x.yaml:6: batch_alter_table: 'drop_table' cannot be one of its 'ops' (only column and constraint operations)" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops:\n      - drop_column: a\n        dialect: sqlite\n", RG_EINVALID,
+		  "v/x.yaml:7: drop_column: 'dialect' belongs on the batch_alter_table, not on one of its ops" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops:\n      - drop_column: a\n        table: u\n", RG_EINVALID,
+		  "v/x.yaml:7: drop_column: unknown key 'table'" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops:\n      - drop_constraint: ck\n        table: u\n", RG_EINVALID,
+		  "v/x.yaml:7: drop_constraint: unknown key 'table'" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops:\n      - alter_column: a\n        type: int\n      - alter_column: b\n", RG_EINVALID,
+		  "v/x.yaml:8: alter_column: nothing to change: give 'type', 'nullable', 'default', 'drop_default' or 'new_name'" },
+		{ "upgrade:\n  - batch_alter_table: t\n    ops:\n      - add_column: {name: a}\n", RG_EINVALID,
+		  "v/x.yaml:6: add_column: column 'a' without 'type'" },
 		{ "upgrade:\n  - frobnicate: t\n", RG_EUNSUPPORTED,
 		  "v/x.yaml:4: operation 'frobnicate' is not supported by this version of revgraph; write it as 'sql:'" },
 		{ "upgrade:\n  - dialect: sqlite\n", RG_EINVALID, "v/x.yaml:4: operation without 'sql'" },
@@ -344,6 +405,161 @@ static void test_errors(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		expect_err(cases[i].text, true, cases[i].code, cases[i].msg);
+}
+
+/* The operations SQLite runs through the rebuild engine: PostgreSQL SQL, and no SQLite part. */
+static const char alter_ops[] =
+	"upgrade:\n"
+	"  - drop_column: account\n"
+	"    column: legacy\n"
+	"  - alter_column: account\n"
+	"    column: name\n"
+	"    type: text\n"
+	"    using: name::text\n"
+	"    nullable: false\n"
+	"    default: {sql: \"lower('X')\"}\n"
+	"    new_name: full name\n"
+	"  - alter_column: account\n"
+	"    column: at\n"
+	"    default: {sql: (now())}\n"
+	"  - alter_column: account\n"
+	"    column: n\n"
+	"    nullable: true\n"
+	"    drop_default: true\n"
+	"  - create_foreign_key: fk_item_account\n"
+	"    table: item\n"
+	"    columns: [account_id, kind]\n"
+	"    referent_table: account\n"
+	"    referent_columns: [id, \"select\"]\n"
+	"    on_delete: cascade\n"
+	"    on_update: set null\n"
+	"  - create_unique_constraint: uq_a\n"
+	"    table: account\n"
+	"    columns: [email, org]\n"
+	"  - create_check_constraint: ck_a\n"
+	"    table: account\n"
+	"    condition: \"length(name) > 0\"\n"
+	"  - drop_constraint: \"ck \\\"old\"\n"
+	"    table: account\n"
+	"  - batch_alter_table: item\n"
+	"    recreate: always\n"
+	"    ops:\n"
+	"      - add_column: {name: at, type: datetime, default: {sql: CURRENT_TIMESTAMP}}\n"
+	"      - drop_column: old\n"
+	"      - alter_column: kind\n"
+	"        new_name: sort\n"
+	"      - drop_constraint: uq_x\n"
+	"downgrade: []\n";
+
+static void test_alter_ops_postgresql(void **state)
+{
+	(void)state;
+	expect_sql(alter_ops, true, RG_DIALECT_POSTGRESQL,
+		   "ALTER TABLE account DROP COLUMN legacy;\n"
+		   "ALTER TABLE account ALTER COLUMN name TYPE TEXT USING name::text;\n"
+		   "ALTER TABLE account ALTER COLUMN name SET NOT NULL;\n"
+		   "ALTER TABLE account ALTER COLUMN name SET DEFAULT (lower('X'));\n"
+		   "ALTER TABLE account RENAME COLUMN name TO \"full name\";\n"
+		   "ALTER TABLE account ALTER COLUMN at SET DEFAULT (now());\n"
+		   "ALTER TABLE account ALTER COLUMN n DROP NOT NULL;\n"
+		   "ALTER TABLE account ALTER COLUMN n DROP DEFAULT;\n"
+		   "ALTER TABLE item ADD CONSTRAINT fk_item_account FOREIGN KEY (account_id, kind) REFERENCES account (id, \"select\") ON DELETE CASCADE ON UPDATE SET NULL;\n"
+		   "ALTER TABLE account ADD CONSTRAINT uq_a UNIQUE (email, org);\n"
+		   "ALTER TABLE account ADD CONSTRAINT ck_a CHECK (length(name) > 0);\n"
+		   "ALTER TABLE account DROP CONSTRAINT \"ck \"\"old\";\n"
+		   "ALTER TABLE item ADD COLUMN at TIMESTAMP WITHOUT TIME ZONE DEFAULT (CURRENT_TIMESTAMP);\n"
+		   "ALTER TABLE item DROP COLUMN \"old\";\n"
+		   "ALTER TABLE item RENAME COLUMN kind TO sort;\n"
+		   "ALTER TABLE item DROP CONSTRAINT uq_x;\n");
+}
+
+static void test_alter_ops_sqlite_engine(void **state)
+{
+	struct rg_body b = { 0 };
+	struct rg_ops ops = { 0 };
+	struct rg_op_alters a = { 0 };
+	char file[4096];
+	size_t i;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s%s", head, alter_ops);
+	assert_int_equal(rg_yamlrev_body(&b, "v/x.yaml", file, strlen(file), true), 0);
+	assert_true(b.needs_engine);
+	for (i = 0; i < b.n; i++)
+		assert_int_equal(b.items[i].dialect, RG_DIALECT_POSTGRESQL);
+	rg_body_release(&b);
+	/* the engine's changes of one batch: every op, in order, with its recreate */
+	assert_int_equal(rg_yamlrev_ops(&ops, "v/x.yaml", file, strlen(file), true), 0);
+	assert_int_equal(ops.n, 9);
+	for (i = 0; i < ops.n; i++)
+		assert_true(rg_op_needs_engine(&ops.items[i], RG_DIALECT_SQLITE));
+	assert_int_equal(rg_op_alters(&a, &ops.items[8]), 0);
+	assert_string_equal(a.table, "item");
+	assert_int_equal(a.recreate, RG_RECREATE_ALWAYS);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(a.v[0].kind, RG_ALTER_ADD_COLUMN);
+	assert_string_equal(a.v[0].column, "at");
+	assert_string_equal(a.v[0].def, "DATETIME DEFAULT (CURRENT_TIMESTAMP)");
+	assert_int_equal(a.v[1].kind, RG_ALTER_DROP_COLUMN);
+	assert_string_equal(a.v[1].column, "old");
+	assert_int_equal(a.v[2].kind, RG_ALTER_ALTER_COLUMN);
+	assert_string_equal(a.v[2].new_name, "sort");
+	assert_null(a.v[2].type);
+	assert_int_equal(a.v[2].nullable, -1);
+	assert_int_equal(a.v[3].kind, RG_ALTER_DROP_CONSTRAINT);
+	assert_string_equal(a.v[3].name, "uq_x");
+	rg_op_alters_release(&a);
+	assert_int_equal(rg_op_alters(&a, &ops.items[1]), 0);
+	assert_int_equal(a.recreate, RG_RECREATE_AUTO);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.v[0].type, "TEXT");
+	assert_int_equal(a.v[0].nullable, 0);
+	assert_string_equal(a.v[0].default_sql, "lower('X')");
+	assert_string_equal(a.v[0].new_name, "full name");
+	rg_op_alters_release(&a);
+	assert_int_equal(rg_op_alters(&a, &ops.items[4]), 0);
+	assert_int_equal(a.v[0].kind, RG_ALTER_ADD_CONSTRAINT);
+	assert_string_equal(a.v[0].def,
+			    "CONSTRAINT fk_item_account FOREIGN KEY (account_id, kind) REFERENCES account (id, \"select\") ON DELETE CASCADE ON UPDATE SET NULL");
+	rg_op_alters_release(&a);
+	rg_ops_release(&ops);
+	/* a literal default on SQLite, and add_column with a literal default stays SQL */
+	expect_sql("upgrade:\n  - add_column: t\n    column: {name: a, type: boolean, default: true}\n"
+		   "  - create_table: u\n    columns: [{name: at, type: datetime, default: {sql: CURRENT_TIMESTAMP}}]\n",
+		   true, RG_DIALECT_SQLITE,
+		   "ALTER TABLE t ADD COLUMN a BOOLEAN DEFAULT 1;\n"
+		   "CREATE TABLE u (\n    at DATETIME DEFAULT (CURRENT_TIMESTAMP)\n);\n");
+}
+
+static void test_alter_ops_downgrade(void **state)
+{
+	(void)state;
+	expect_sql("upgrade:\n"
+		   "  - alter_column: t\n    column: a\n    new_name: b\n"
+		   "  - create_foreign_key: fk\n    table: t\n    columns: [b]\n    referent_table: p\n    referent_columns: [id]\n"
+		   "  - create_unique_constraint: uq\n    table: t\n    columns: [b]\n"
+		   "  - create_check_constraint: ck\n    table: t\n    condition: b > 0\n"
+		   "  - batch_alter_table: t\n    ops:\n      - add_column: {name: c, type: text}\n"
+		   "      - alter_column: c\n        new_name: d\n",
+		   false, RG_DIALECT_POSTGRESQL,
+		   "ALTER TABLE t RENAME COLUMN d TO c;\n"
+		   "ALTER TABLE t DROP COLUMN c;\n"
+		   "ALTER TABLE t DROP CONSTRAINT ck;\n"
+		   "ALTER TABLE t DROP CONSTRAINT uq;\n"
+		   "ALTER TABLE t DROP CONSTRAINT fk;\n"
+		   "ALTER TABLE t RENAME COLUMN b TO a;\n");
+	expect_err("upgrade:\n  - alter_column: t\n    column: a\n    type: text\n", false, RG_EINVALID,
+		   "v/x.yaml:4: 'alter_column' cannot be undone from its own text; write the revision's 'downgrade:'");
+	expect_err("upgrade:\n  - alter_column: t\n    column: a\n    new_name: b\n    nullable: true\n", false,
+		   RG_EINVALID,
+		   "v/x.yaml:4: 'alter_column' cannot be undone from its own text; write the revision's 'downgrade:'");
+	expect_err("upgrade:\n  - drop_column: t\n    column: a\n", false, RG_EINVALID,
+		   "v/x.yaml:4: 'drop_column' cannot be undone from its own text; write the revision's 'downgrade:'");
+	expect_err("upgrade:\n  - drop_constraint: ck\n    table: t\n", false, RG_EINVALID,
+		   "v/x.yaml:4: 'drop_constraint' cannot be undone from its own text; write the revision's 'downgrade:'");
+	expect_err("upgrade:\n  - batch_alter_table: t\n    ops:\n      - alter_column: a\n        new_name: b\n"
+		   "      - drop_column: c\n", false, RG_EINVALID,
+		   "v/x.yaml:8: 'drop_column' cannot be undone from its own text; write the revision's 'downgrade:'");
 }
 
 static void test_quoting(void **state)
@@ -372,7 +588,7 @@ static void test_allocation_failures(void **state)
 {
 	unsigned long n;
 	struct rg_body b = { 0 };
-	char file[1024];
+	char file[4096];
 	int err;
 
 	(void)state;
@@ -399,6 +615,29 @@ static void test_allocation_failures(void **state)
 	}
 	assert_int_equal(b.n, 2);
 	rg_body_release(&b);
+	/* the column and constraint operations, and their engine changes */
+	snprintf(file, sizeof(file), "%s%s", head, alter_ops);
+	for (n = 1;; n++) {
+		struct rg_ops ops = { 0 };
+		struct rg_op_alters a = { 0 };
+		size_t i;
+
+		rg_alloc_fail_after(n, 1);
+		err = rg_yamlrev_body(&b, "v/x.yaml", file, strlen(file), true);
+		if (!err)
+			err = rg_yamlrev_ops(&ops, "v/x.yaml", file, strlen(file), true);
+		for (i = 0; !err && i < ops.n; i++) {
+			err = rg_op_alters(&a, &ops.items[i]);
+			rg_op_alters_release(&a);
+		}
+		rg_alloc_fail_after(0, 0);
+		rg_ops_release(&ops);
+		rg_body_release(&b);
+		if (!err)
+			break;
+		assert_int_equal(err, RG_ENOMEM);
+	}
+	assert_true(n > 20);
 }
 
 int main(void)
@@ -411,6 +650,9 @@ int main(void)
 		cmocka_unit_test(test_derived_downgrade),
 		cmocka_unit_test(test_lossy_downgrade_refused),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_alter_ops_postgresql),
+		cmocka_unit_test(test_alter_ops_sqlite_engine),
+		cmocka_unit_test(test_alter_ops_downgrade),
 		cmocka_unit_test(test_quoting),
 		cmocka_unit_test(test_allocation_failures),
 	};
