@@ -510,6 +510,42 @@ case "$out" in
 esac
 eq "alter: fk violation left the database alone" "$(dump db.sqlite)" "$before"
 eq "alter: fk violation left the version row" "$(rows db.sqlite)" "aaaa00000003 "
+# foreign keys are off for a rebuild step, so its other statements are checked
+# by the runner: an orphan insert or a parent delete whose cascade would not run
+# rolls the step back; deleting the children in the revision works
+rev alter 5.yaml aaaa00000005 aaaa00000003 '
+upgrade:
+  - batch_alter_table: account
+    ops:
+      - alter_column: name
+        nullable: true
+  - sql: INSERT INTO item VALUES (9, 99, 1)
+downgrade: []'
+check "alter: down to 1 (foreign keys on again in the run)" 0 "" -- "$RG" downgrade aaaa00000001
+check "alter: up to 3 with foreign keys on" 0 "" -- "$RG" upgrade aaaa00000003
+at3=$(dump db.sqlite)
+check "alter: down to 1 again" 0 "" -- "$RG" downgrade aaaa00000001
+out=$("$RG" upgrade head 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/alter/versions/5.yaml: this revision leaves 1 row breaking a foreign key ('item' rowid 9 references 'account'), and foreign keys are not enforced in a revision that rebuilds a table, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; it was rolled back") ok ;;
+  *) bad "alter: orphan insert next to a rebuild refused: $out" ;;
+esac
+eq "alter: orphan insert status" "$status" "255"
+eq "alter: orphan insert rolled back" "$(dump db.sqlite)" "$at3"
+sed -i 's/^  - sql: INSERT INTO item VALUES (9, 99, 1)$/  - sql: DELETE FROM account WHERE id = 2/' versions/5.yaml
+check "alter: down to 1 for the delete" 0 "" -- "$RG" downgrade aaaa00000001
+out=$("$RG" upgrade head 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/alter/versions/5.yaml: this revision leaves 2 rows breaking a foreign key ('item' rowid 2 references 'account'; 'item' rowid 3 references 'account'), and foreign keys"*"it was rolled back") ok ;;
+  *) bad "alter: parent delete next to a rebuild refused: $out" ;;
+esac
+eq "alter: parent delete rolled back" "$(dump db.sqlite)" "$at3"
+sed -i 's/^  - sql: DELETE FROM account WHERE id = 2$/  - sql: DELETE FROM item WHERE account_id = 2; DELETE FROM account WHERE id = 2/' versions/5.yaml
+check "alter: down to 1 for the fixed delete" 0 "" -- "$RG" downgrade aaaa00000001
+check "alter: children deleted by the revision" 0 "" -- "$RG" upgrade head
+eq "alter: parent and children gone" "$(sqlite3 db.sqlite 'SELECT count(*) FROM account; SELECT group_concat(id) FROM item' | tr '\n' ' ')" "1 1 "
+check "alter: back to 3" 0 "" -- "$RG" downgrade aaaa00000003
+rm versions/5.yaml
 # recreate: never refuses a change that needs a rebuild, before anything runs
 rev alter 5.yaml aaaa00000005 aaaa00000003 '
 upgrade:
