@@ -591,6 +591,50 @@ rm versions/0.py
 sed -i 's/^down_revision: aaaa00000099$/down_revision: null/' versions/1.yaml
 cd "$T"
 
+# --- unnamed constraints: the same drop_constraint as on PostgreSQL
+# (test_migrate_pg.sh runs these two revisions there)
+project portable
+rev portable 1.yaml pppp00000001 null '
+upgrade:
+  - create_table: acct
+    columns:
+      - {name: id, type: integer, primary_key: true}
+  - create_table: member
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: email, type: text, unique: true}
+      - {name: n, type: integer, check: n > 0}
+      - {name: acct_id, type: integer, references: acct.id}
+  - add_column: member
+    column: {name: owner_id, type: integer, references: acct.id}'
+rev portable 2.yaml pppp00000002 pppp00000001 '
+upgrade:
+  - drop_constraint: uq_member_email
+    table: member
+  - drop_constraint: ck_member_n
+    table: member
+  - drop_constraint: fk_member_acct_id_acct
+    table: member
+  - drop_constraint: fk_member_owner_id_acct
+    table: member
+downgrade: []'
+cd "$T/portable"
+check "portable: create" 0 "" -- "$RG" upgrade pppp00000001
+cols_before=$(sqlite3 db.sqlite "SELECT sql FROM sqlite_master WHERE name = 'member'")
+eq "portable: SQLite keeps the constraints unnamed" "$cols_before" 'CREATE TABLE member (
+    id INTEGER PRIMARY KEY,
+    email TEXT UNIQUE,
+    n INTEGER CHECK (n > 0),
+    acct_id INTEGER REFERENCES acct (id)
+, owner_id INTEGER REFERENCES acct (id))'
+check "portable: drop them by the rule's names" 0 "" -- "$RG" upgrade head
+eq "portable: only the key left" "$(sqlite3 db.sqlite "SELECT sql FROM sqlite_master WHERE name = 'member'")" 'CREATE TABLE "member" (
+    id INTEGER PRIMARY KEY,
+    email TEXT,
+    n INTEGER,
+    acct_id INTEGER, owner_id INTEGER)'
+cd "$T"
+
 # --- versions-example: the rebuilds of 0b0000000020 with data, up, down, up ----
 cp -r "$ROOT/versions-example" "$T/exdata"
 rm -f "$T/exdata/example.db"
