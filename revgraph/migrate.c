@@ -883,7 +883,8 @@ static int fk_new_violations(struct runner *r, const char *path, struct rg_strli
 				   path, n_new, n_new == 1 ? "" : "s", msg.buf, n_new > 5 ? "; ..." : "",
 				   r->outer ? "foreign keys are not enforced in a run whose one transaction rebuilds a table"
 					    : "foreign keys are not enforced in a revision that rebuilds a table",
-				   r->outer ? "nothing was changed" : "it was rolled back");
+				   !r->in_tx ? "it ran outside a transaction (transactional: false), so what it did stays"
+				   : r->outer ? "the run's transaction was rolled back" : "it was rolled back");
 out:
 	rg_strlist_release(&after);
 	rg_str_release(&msg);

@@ -271,7 +271,7 @@ static void test_unenforced_foreign_keys_checked(void **state)
 	/* the same in the run's one transaction */
 	fx.cfg->transactional_ddl = 1;
 	expect_refused(&fx, "'child' rowid 3 references 'parent'",
-		       "foreign keys are not enforced in a run whose one transaction rebuilds a table, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; nothing was changed");
+		       "foreign keys are not enforced in a run whose one transaction rebuilds a table, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; the run's transaction was rolled back");
 	fx.cfg->transactional_ddl = -1;
 
 	/* children deleted by the revision itself; a violation that was there before is not new */
