@@ -1086,6 +1086,73 @@ static int fk_resume(struct runner *r)
 	return rg_db_exec(r->db, "PRAGMA foreign_keys = ON", NULL);
 }
 
+/*
+ * While the runner has PRAGMA foreign_keys off (a rebuild in the step, or
+ * in the run's one transaction), the step's other statements are not
+ * checked by SQLite either: a DELETE of a parent does not cascade, an
+ * orphan INSERT is accepted.  So the violations are read at the step's
+ * start and before its COMMIT, and a new one fails the step.  A database
+ * with no foreign key at all has none to read.
+ */
+static int fk_violations(struct runner *r, struct rg_strlist *out)
+{
+	struct rg_strlist any = RG_STRLIST_INIT;
+	int err;
+
+	err = rg_db_query_column(r->db, "SELECT 1 FROM main.sqlite_master m, pragma_foreign_key_list(m.name) "
+				 "WHERE m.type = 'table' LIMIT 1", &any);
+	if (!err && any.n)
+		err = rg_db_query_column(r->db, "SELECT \"table\" || char(31) || coalesce(rowid, '-') || char(31) || "
+					 "parent FROM pragma_foreign_key_check", out);
+	rg_strlist_release(&any);
+	return err;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int fk_new_violations(struct runner *r, const char *path, struct rg_strlist *before)
+{
+	struct rg_strlist after = RG_STRLIST_INIT;
+	struct rg_str msg = RG_STR_INIT;
+	size_t i, n_new = 0;
+	int err;
+
+	if ((err = fk_violations(r, &after)) || !after.n)
+		goto out;
+	if (before->n)
+		qsort(before->items, before->n, sizeof(char *), cmp_row);
+	for (i = 0; i < after.n; i++) {
+		char *row = after.items[i], *p1, *p2;
+
+		if (before->n && bsearch(&row, before->items, before->n, sizeof(char *), cmp_row))
+			continue;
+		if (n_new++ >= 5)
+			continue;
+		p1 = strchr(row, '\x1f');
+		p2 = p1 ? strchr(p1 + 1, '\x1f') : NULL;
+		if (p2)
+			rg_str_addf(&msg, "%s'%.*s' rowid %.*s references '%s'", n_new > 1 ? "; " : "",
+				    (int)(p1 - row), row, (int)(p2 - p1 - 1), p1 + 1, p2 + 1);
+	}
+	if ((err = rg_str_check(&msg)))
+		goto out;
+	if (n_new)
+		err = rg_error_set(RG_EINVALID,
+				   "%s: this revision leaves %zu row%s breaking a foreign key (%s%s), and %s, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; %s",
+				   path, n_new, n_new == 1 ? "" : "s", msg.buf, n_new > 5 ? "; ..." : "",
+				   r->outer ? "foreign keys are not enforced in a run whose one transaction rebuilds a table"
+					    : "foreign keys are not enforced in a revision that rebuilds a table",
+				   !r->in_tx ? "it ran outside a transaction (transactional: false), so what it did stays"
+				   : r->outer ? "the run's transaction was rolled back" : "it was rolled back");
+out:
+	rg_strlist_release(&after);
+	rg_str_release(&msg);
+	return err;
+}
+
 static int run_step(struct runner *r, size_t k)
 {
 	const struct rg_step *s = &r->plan.items[k];
@@ -1118,8 +1185,17 @@ static int run_step(struct runner *r, size_t k)
 			return err;
 		rg_db_output(r->db, r->sql.buf);
 	}
-	if (!s->stamp && (err = run_statements(r, k)))
+	if (!s->stamp && r->fk_restore && !r->offline) {
+		struct rg_strlist before = RG_STRLIST_INIT;
+
+		if (!(err = fk_violations(r, &before)) && !(err = run_statements(r, k)))
+			err = fk_new_violations(r, rg_revmap_node(r->map, s->rev)->rev->path, &before);
+		rg_strlist_release(&before);
+		if (err)
+			return err;
+	} else if (!s->stamp && (err = run_statements(r, k))) {
 		return err;
+	}
 	if ((err = apply_step(r, s)))
 		return err;
 	if (own_tx && (err = tx_commit(r)))

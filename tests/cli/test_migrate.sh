@@ -662,6 +662,42 @@ case "$out" in
 esac
 eq "alter: fk violation left the database alone" "$(dump db.sqlite)" "$before"
 eq "alter: fk violation left the version row" "$(rows db.sqlite)" "aaaa00000003 "
+# foreign keys are off for a rebuild step, so its other statements are checked
+# by the runner: an orphan insert or a parent delete whose cascade would not run
+# rolls the step back; deleting the children in the revision works
+rev alter 5.yaml aaaa00000005 aaaa00000003 '
+upgrade:
+  - batch_alter_table: account
+    ops:
+      - alter_column: name
+        nullable: true
+  - sql: INSERT INTO item VALUES (9, 99, 1)
+downgrade: []'
+check "alter: down to 1 (foreign keys on again in the run)" 0 "" -- "$RG" downgrade aaaa00000001
+check "alter: up to 3 with foreign keys on" 0 "" -- "$RG" upgrade aaaa00000003
+at3=$(dump db.sqlite)
+check "alter: down to 1 again" 0 "" -- "$RG" downgrade aaaa00000001
+out=$("$RG" upgrade head 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/alter/versions/5.yaml: this revision leaves 1 row breaking a foreign key ('item' rowid 9 references 'account'), and foreign keys are not enforced in a revision that rebuilds a table, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; it was rolled back") ok ;;
+  *) bad "alter: orphan insert next to a rebuild refused: $out" ;;
+esac
+eq "alter: orphan insert status" "$status" "255"
+eq "alter: orphan insert rolled back" "$(dump db.sqlite)" "$at3"
+sed -i 's/^  - sql: INSERT INTO item VALUES (9, 99, 1)$/  - sql: DELETE FROM account WHERE id = 2/' versions/5.yaml
+check "alter: down to 1 for the delete" 0 "" -- "$RG" downgrade aaaa00000001
+out=$("$RG" upgrade head 2>/dev/null); status=$?
+case "$out" in
+  "FAILED: $T/alter/versions/5.yaml: this revision leaves 2 rows breaking a foreign key ('item' rowid 2 references 'account'; 'item' rowid 3 references 'account'), and foreign keys"*"it was rolled back") ok ;;
+  *) bad "alter: parent delete next to a rebuild refused: $out" ;;
+esac
+eq "alter: parent delete rolled back" "$(dump db.sqlite)" "$at3"
+sed -i 's/^  - sql: DELETE FROM account WHERE id = 2$/  - sql: DELETE FROM item WHERE account_id = 2; DELETE FROM account WHERE id = 2/' versions/5.yaml
+check "alter: down to 1 for the fixed delete" 0 "" -- "$RG" downgrade aaaa00000001
+check "alter: children deleted by the revision" 0 "" -- "$RG" upgrade head
+eq "alter: parent and children gone" "$(sqlite3 db.sqlite 'SELECT count(*) FROM account; SELECT group_concat(id) FROM item' | tr '\n' ' ')" "1 1 "
+check "alter: back to 3" 0 "" -- "$RG" downgrade aaaa00000003
+rm versions/5.yaml
 # recreate: never refuses a change that needs a rebuild, before anything runs
 rev alter 5.yaml aaaa00000005 aaaa00000003 '
 upgrade:
@@ -705,6 +741,50 @@ esac
 eq "alter: --sql replay refusal status" "$status" "255"
 rm versions/0.py
 sed -i 's/^down_revision: aaaa00000099$/down_revision: null/' versions/1.yaml
+cd "$T"
+
+# --- unnamed constraints: the same drop_constraint as on PostgreSQL
+# (test_migrate_pg.sh runs these two revisions there)
+project portable
+rev portable 1.yaml pppp00000001 null '
+upgrade:
+  - create_table: acct
+    columns:
+      - {name: id, type: integer, primary_key: true}
+  - create_table: member
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: email, type: text, unique: true}
+      - {name: n, type: integer, check: n > 0}
+      - {name: acct_id, type: integer, references: acct.id}
+  - add_column: member
+    column: {name: owner_id, type: integer, references: acct.id}'
+rev portable 2.yaml pppp00000002 pppp00000001 '
+upgrade:
+  - drop_constraint: uq_member_email
+    table: member
+  - drop_constraint: ck_member_n
+    table: member
+  - drop_constraint: fk_member_acct_id_acct
+    table: member
+  - drop_constraint: fk_member_owner_id_acct
+    table: member
+downgrade: []'
+cd "$T/portable"
+check "portable: create" 0 "" -- "$RG" upgrade pppp00000001
+cols_before=$(sqlite3 db.sqlite "SELECT sql FROM sqlite_master WHERE name = 'member'")
+eq "portable: SQLite keeps the constraints unnamed" "$cols_before" 'CREATE TABLE member (
+    id INTEGER PRIMARY KEY,
+    email TEXT UNIQUE,
+    n INTEGER CHECK (n > 0),
+    acct_id INTEGER REFERENCES acct (id)
+, owner_id INTEGER REFERENCES acct (id))'
+check "portable: drop them by the rule's names" 0 "" -- "$RG" upgrade head
+eq "portable: only the key left" "$(sqlite3 db.sqlite "SELECT sql FROM sqlite_master WHERE name = 'member'")" 'CREATE TABLE "member" (
+    id INTEGER PRIMARY KEY,
+    email TEXT,
+    n INTEGER,
+    acct_id INTEGER, owner_id INTEGER)'
 cd "$T"
 
 # --- versions-example: the rebuilds of 0b0000000020 with data, up, down, up ----
