@@ -88,6 +88,16 @@ int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *r
 	return 0;
 }
 
+/* A SQLite table rebuild's copy, on one line of a terminal rewritten as it goes. */
+static void rebuild_progress(void *ctx, const char *table, long long copied, long long total)
+{
+	(void)ctx;
+	fprintf(stderr, "\rrebuilding table '%s': %lld of %lld rows copied", table, copied, total);
+	if (copied >= total)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
+
 int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offline)
 {
 	struct rg_db *db;
@@ -97,6 +107,11 @@ int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offlin
 		return status;
 	opts->log = rg_cmd_log;
 	opts->log_ctx = ctx;
+	/* progress only for a person watching: never in a log file or a pipe */
+	if (!offline && isatty(2)) {
+		opts->progress = rebuild_progress;
+		opts->progress_ctx = ctx;
+	}
 	if (rg_migrate(ctx->cfg, ctx->map, db, opts))
 		status = rg_cmd_env_failed(ctx, rg_error_last());
 	rg_db_close(db);

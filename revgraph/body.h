@@ -23,6 +23,9 @@ struct rg_body {
 	size_t alloc;
 	char *lock_timeout;	/* the revision's `lock_timeout:` (checked), or NULL */
 	size_t lock_timeout_line;
+	bool needs_engine;	/* operations that run through SQLite's rebuild engine
+				   have no SQLite part here: the runner reads them
+				   with rg_yamlrev_read() */
 };
 
 void rg_body_release(struct rg_body *b);
@@ -43,8 +46,9 @@ void rg_rev_bodies_free(struct rg_rev_bodies *b);
 
 /**
  * Both bodies of the revision file `text` of kind `kind` (YAML or SQL) into
- * *out.  A body that does not parse is not an error here: *out is then
- * NULL, and the runner reads the file and reports it as it always has.
+ * *out.  A body that does not parse, or that holds operations run by the
+ * SQLite rebuild engine, is not an error here: *out is then NULL, and the
+ * runner reads the file (and reports its errors) as it always has.
  * 0 or RG_ENOMEM.
  */
 int rg_rev_bodies_read(struct rg_rev_bodies **out, enum rg_revfile_kind kind, const char *path,
@@ -58,17 +62,25 @@ int rg_rev_bodies_read(struct rg_rev_bodies **out, enum rg_revfile_kind kind, co
  * `path:line: <operation>: <key at fault> ...` before anything runs.  An
  * absent `downgrade:` is derived from an upgrade list holding schema
  * operations (rg_ops_invert()), or is nothing for one of only `sql:` items.
- * Operations revgraph does not run yet (drop_column, alter_column, the
- * constraint operations, batch_alter_table) are RG_EUNSUPPORTED with
- * `path:line:`.  `out` must be empty; it is left empty on failure.
+ * `out` must be empty; it is left empty on failure.
  */
 int rg_yamlrev_ops(struct rg_ops *out, const char *path, const char *text, size_t len,
 		   bool upgrade);
 
 /**
+ * rg_yamlrev_ops(), also reading the top-level `lock_timeout:` into
+ * meta->lock_timeout and lock_timeout_line (`meta` empty; its parts are not
+ * touched).
+ */
+int rg_yamlrev_read(struct rg_ops *out, struct rg_body *meta, const char *path, const char *text,
+		    size_t len, bool upgrade);
+
+/**
  * rg_yamlrev_ops() as body parts: `sql` items as written (their `dialect:`
  * kept), every other operation rendered once for each dialect it runs on
- * (part.dialect set), with the line of its operation key.  Also reads the
+ * (part.dialect set), with the line of its operation key; an operation that
+ * runs through SQLite's rebuild engine (rg_op_needs_engine()) has no SQLite
+ * part and sets out->needs_engine.  Also reads the
  * top-level `lock_timeout:` (rg_lock_timeout_valid(), else RG_EINVALID with
  * path:line).  `out` must be empty.
  */

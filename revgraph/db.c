@@ -79,3 +79,9 @@ void rg_db_output(struct rg_db *db, const char *text)
 	rg_str_adds(db->sink, text);
 	rg_str_adds(db->sink, "\n\n");
 }
+
+void rg_db_output_framed(struct rg_db *db, const char *text, size_t len)
+{
+	if (db->sink)
+		rg_str_add(db->sink, text, len);
+}

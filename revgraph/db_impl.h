@@ -27,6 +27,10 @@ struct rg_db {
 };
 
 int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url);
+
+struct sqlite3;
+/** The SQLite connection of `db` (an online SQLite backend), for the rebuild engine. */
+struct sqlite3 *rg_db_sqlite_handle(struct rg_db *db);
 int rg_db_pg_open(struct rg_db **out, const struct rg_dburl *url);
 
 #endif

@@ -15,9 +15,9 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-static int off_exec(struct rg_db *db, const char *sql, long *changes)
+void rg_db_frame_sql(struct rg_str *out, const char *sql, size_t len)
 {
-	const char *end = sql + strlen(sql), *p;
+	const char *end = sql + len, *p;
 
 	while (sql < end && is_space(*sql))
 		sql++;
@@ -25,12 +25,17 @@ static int off_exec(struct rg_db *db, const char *sql, long *changes)
 		end--;
 	/* the runs between tabs at once: this writes every statement of a --sql run */
 	while ((p = memchr(sql, '\t', (size_t)(end - sql)))) {
-		rg_str_add(db->sink, sql, (size_t)(p - sql));
-		rg_str_add(db->sink, "    ", 4);
+		rg_str_add(out, sql, (size_t)(p - sql));
+		rg_str_add(out, "    ", 4);
 		sql = p + 1;
 	}
-	rg_str_add(db->sink, sql, (size_t)(end - sql));
-	rg_str_add(db->sink, ";\n\n", 3);
+	rg_str_add(out, sql, (size_t)(end - sql));
+	rg_str_add(out, ";\n\n", 3);
+}
+
+static int off_exec(struct rg_db *db, const char *sql, long *changes)
+{
+	rg_db_frame_sql(db->sink, sql, strlen(sql));
 	if (changes)
 		*changes = 1;
 	return rg_str_check(db->sink);

@@ -389,6 +389,11 @@ static int open_args(struct rg_str *name, bool *uri, int *busy_ms, char **lock_f
 	return rg_str_check(name);
 }
 
+struct sqlite3 *rg_db_sqlite_handle(struct rg_db *db)
+{
+	return as_sqlite(db)->conn;
+}
+
 int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url)
 {
 	struct rg_str name = RG_STR_INIT;

@@ -15,15 +15,21 @@
 #include "revgraph/db.h"
 #include "revgraph/revision.h"
 #include "revgraph/str.h"
+#include "rebuild.h"
 
-/* A column default: a number, a boolean, NULL or a string, written as a SQL literal. */
+/*
+ * A column default: a number, a boolean, NULL or a string, written as a SQL
+ * literal; or a SQL expression (`default: {sql: CURRENT_TIMESTAMP}`),
+ * checked by rg_sql_check_fragment() and written in parentheses.
+ */
 enum rg_op_default {
 	RG_DEFAULT_NONE,
 	RG_DEFAULT_NULL,
 	RG_DEFAULT_NUMBER,
 	RG_DEFAULT_TRUE,
 	RG_DEFAULT_FALSE,
-	RG_DEFAULT_STRING
+	RG_DEFAULT_STRING,
+	RG_DEFAULT_EXPR
 };
 
 struct rg_op_column {
@@ -31,7 +37,7 @@ struct rg_op_column {
 	char *type;		/* as written; mapped by rg_op_type() */
 	int nullable;		/* -1 unspecified, 0 NOT NULL, 1 NULL */
 	enum rg_op_default default_kind;
-	char *default_value;	/* NUMBER: its digits; STRING: the text */
+	char *default_value;	/* NUMBER: its digits; STRING: the text; EXPR: the SQL */
 	bool primary_key;
 	int autoincrement;	/* -1 unspecified (auto), 0 no, 1 yes */
 	bool unique;
@@ -52,7 +58,20 @@ enum rg_op_kind {
 	RG_OP_ADD_COLUMN,
 	RG_OP_CREATE_INDEX,
 	RG_OP_DROP_INDEX,
-	RG_OP_DROP_COLUMN	/* only as the derived inverse of add_column */
+	RG_OP_DROP_COLUMN,
+	RG_OP_ALTER_COLUMN,
+	RG_OP_CREATE_FOREIGN_KEY,
+	RG_OP_CREATE_UNIQUE_CONSTRAINT,
+	RG_OP_CREATE_CHECK_CONSTRAINT,
+	RG_OP_DROP_CONSTRAINT,
+	RG_OP_BATCH_ALTER_TABLE
+};
+
+/* batch_alter_table's `recreate:` (the values of rebuild.h's enum rg_recreate). */
+enum rg_op_recreate {
+	RG_OP_RECREATE_AUTO,
+	RG_OP_RECREATE_ALWAYS,
+	RG_OP_RECREATE_NEVER
 };
 
 struct rg_op {
@@ -62,16 +81,32 @@ struct rg_op {
 	char *sql;		/* SQL: the text */
 	size_t sql_line;	/* SQL: file line where the text starts */
 	char *table;		/* the table concerned (RENAME_TABLE: the old name) */
-	char *column;		/* DROP_COLUMN */
-	char *name;		/* CREATE_INDEX, DROP_INDEX: the index */
-	char *new_name;		/* RENAME_TABLE */
-	struct rg_op_column *cols;	/* CREATE_TABLE: its columns; ADD_COLUMN: one */
+	char *column;		/* DROP_COLUMN, ALTER_COLUMN */
+	char *name;		/* CREATE_INDEX, DROP_INDEX: the index; the constraint
+				   operations: the constraint */
+	char *new_name;		/* RENAME_TABLE; ALTER_COLUMN: a rename, or NULL */
+	struct rg_op_column *cols;	/* CREATE_TABLE: its columns; ADD_COLUMN: one;
+					   ALTER_COLUMN: one holding the changes (name
+					   = the column; type NULL, nullable -1 and
+					   default_kind NONE keep those) */
 	size_t ncols;
-	struct rg_strlist idx_cols;	/* CREATE_INDEX: column names ... */
+	struct rg_strlist idx_cols;	/* CREATE_INDEX: column names ... ; the
+					   constraint operations: their columns */
 	struct rg_strlist idx_exprs;	/* ... and expressions, columns first */
 	bool unique;		/* CREATE_INDEX */
-	char *where;		/* CREATE_INDEX: partial index predicate */
+	char *where;		/* CREATE_INDEX: partial index predicate;
+				   CREATE_CHECK_CONSTRAINT: the condition */
 	bool if_exists;		/* DROP_TABLE, DROP_INDEX */
+	bool derived;		/* DROP_COLUMN: the derived inverse of add_column
+				   (SQLite's own DROP COLUMN, never a rebuild) */
+	bool drop_default;	/* ALTER_COLUMN: remove the default */
+	char *using_expr;	/* ALTER_COLUMN: PostgreSQL's TYPE ... USING expression */
+	char *ref_table;	/* CREATE_FOREIGN_KEY: the referent table ... */
+	struct rg_strlist ref_cols;	/* ... and its columns */
+	char *on_delete;	/* CREATE_FOREIGN_KEY: upper-case actions, or NULL */
+	char *on_update;
+	enum rg_op_recreate recreate;	/* BATCH_ALTER_TABLE */
+	struct rg_ops *batch;	/* BATCH_ALTER_TABLE: its operations (table set on each) */
 };
 
 struct rg_ops {
@@ -83,6 +118,14 @@ struct rg_ops {
 
 void rg_op_release(struct rg_op *op);
 void rg_ops_release(struct rg_ops *ops);
+
+/**
+ * Does `op` run through SQLite's table-rebuild engine (rebuild.h) on
+ * `dialect` rather than as SQL text: on SQLite, drop_column (but not the
+ * derived inverse of add_column), alter_column, the constraint operations,
+ * batch_alter_table, and add_column with an expression default.
+ */
+bool rg_op_needs_engine(const struct rg_op *op, enum rg_dialect dialect);
 
 /** The name of an operation kind as written in YAML ("create_table"). */
 const char *rg_op_name(enum rg_op_kind kind);
@@ -125,6 +168,12 @@ int rg_op_check_type(const char *type, const char *path, size_t line, const char
 void rg_op_type(struct rg_str *out, const char *type, enum rg_dialect dialect);
 
 /**
+ * Append the default of column `c` (default_kind not NONE) as SQL for
+ * `dialect`: a literal, or an expression in parentheses.
+ */
+void rg_op_default_sql(struct rg_str *out, const struct rg_op_column *c, enum rg_dialect dialect);
+
+/**
  * Append the SQL of `op` for `dialect` (statements ending in ";\n"; nothing
  * for a `sql:` item limited to another dialect).  Returns 0, RG_ENOMEM, or
  * RG_EUNSUPPORTED with `path:line:` for an operation that has no rendering
@@ -142,6 +191,29 @@ int rg_op_render(struct rg_str *out, const struct rg_op *op, enum rg_dialect dia
  * before anything runs.
  */
 int rg_ops_invert(struct rg_ops *out, const struct rg_ops *ops, const char *path);
+
+/*
+ * What one engine call of rg_sqlite_alter_table_ext() needs for an
+ * operation that rg_op_needs_engine(): its table, changes and recreate
+ * mode.  The changes point into `owned` and into the operation, which must
+ * outlive this.
+ */
+struct rg_op_alters {
+	const char *table;
+	enum rg_recreate recreate;
+	struct rg_alter *v;
+	size_t n;
+	size_t alloc;
+	struct rg_strlist owned;
+};
+
+/**
+ * The engine changes of `op` (a batch_alter_table: all of its operations, in
+ * order, with its recreate; any other: the one change, recreate auto) into
+ * `out` (zeroed).  0 or RG_ENOMEM.
+ */
+int rg_op_alters(struct rg_op_alters *out, const struct rg_op *op);
+void rg_op_alters_release(struct rg_op_alters *a);
 
 /**
  * Is `v` a PostgreSQL lock_timeout revgraph accepts: digits, optionally

@@ -292,15 +292,29 @@ static void comma_ids(struct rg_str *out, const struct rg_revmap *map, const str
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
-		rg_str_addf(out, "%s%s", i ? ", " : "", rg_revmap_node(map, l->items[i])->rev->id);
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			rg_str_adds(out, ", ");
+		rg_str_adds(out, rg_revmap_node(map, l->items[i])->rev->id);
+	}
+}
+
+/* The ids of `l`, joined with ", " (a --sql run describes every step: no printf). */
+static void comma_strs(struct rg_str *out, const struct rg_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (i)
+			rg_str_adds(out, ", ");
+		rg_str_adds(out, l->items[i]);
+	}
 }
 
 void rg_step_describe(struct rg_str *out, const struct rg_revmap *map, const struct rg_step *step,
 		      bool with_doc)
 {
 	const struct rg_revision *rev;
-	size_t i;
 
 	if (step->stamp) {
 		rg_str_adds(out, "stamp_revision ");
@@ -314,14 +328,12 @@ void rg_step_describe(struct rg_str *out, const struct rg_revmap *map, const str
 	if (!step->upgrade)
 		rg_str_adds(out, rev->id);
 	else
-		for (i = 0; i < rev->down.n; i++)
-			rg_str_addf(out, "%s%s", i ? ", " : "", rev->down.items[i]);
+		comma_strs(out, &rev->down);
 	rg_str_adds(out, " -> ");
 	if (step->upgrade)
 		rg_str_adds(out, rev->id);
 	else
-		for (i = 0; i < rev->down.n; i++)
-			rg_str_addf(out, "%s%s", i ? ", " : "", rev->down.items[i]);
+		comma_strs(out, &rev->down);
 	if (with_doc && rev->doc && *rev->doc) {
 		rg_str_adds(out, ", ");
 		rg_render_doc_first(out, rev->doc);

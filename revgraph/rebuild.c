@@ -1490,6 +1490,8 @@ struct engine {
 	sqlite3 *db;
 	const char *table;		/* the table's name as sqlite_schema spells it */
 	struct rg_str *log;
+	struct rg_strlist *statements;
+	int stmt_err;			/* RG_ENOMEM once pushing to `statements` failed */
 	rg_rebuild_progress_fn *progress;
 	void *progress_ctx;
 	long long copied, total;
@@ -1516,6 +1518,8 @@ static int run(struct engine *e, const char *sql)
 		rg_str_adds(e->log, sql);
 		rg_str_adds(e->log, ";\n\n");
 	}
+	if (e->statements && rg_strlist_push(e->statements, sql))
+		e->stmt_err = RG_ENOMEM;
 	return 0;
 }
 
@@ -1899,6 +1903,8 @@ static int fk_check(struct engine *e, struct rg_strlist *out)
 				   sqlite3_errmsg(e->db));
 	sqlite3_finalize(st);
 	rg_str_release(&row);
+	if (!err && e->statements && rg_strlist_push(e->statements, sql))
+		e->stmt_err = RG_ENOMEM;
 	if (!err && e->log) {
 		rg_str_adds(e->log, sql);
 		rg_str_adds(e->log, ";\n\n");
@@ -2168,6 +2174,7 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	char *sql = NULL, *spelled = NULL, *now = NULL, *now_spelled = NULL;
 	enum rg_recreate recreate = opts ? opts->recreate : RG_RECREATE_AUTO;
 	long long fk_on = 0;
+	bool in_tx = opts && opts->in_transaction;
 	bool rebuild, began = false, fk_off = false;
 	size_t i;
 	int err;
@@ -2178,15 +2185,19 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	e.db = db;
 	e.table = table;
 	e.log = opts ? opts->log : NULL;
+	e.statements = opts ? opts->statements : NULL;
 	e.progress = opts ? opts->progress : NULL;
 	e.progress_ctx = opts ? opts->progress_ctx : NULL;
 	if (opts && opts->rebuilt)
 		*opts->rebuilt = false;
 	if (!table || !*table)
 		return rg_error_set(RG_EINVALID, "no table named");
-	if (!sqlite3_get_autocommit(db))
+	if (!in_tx && !sqlite3_get_autocommit(db))
 		return rg_error_set(RG_EINVALID, "cannot alter table '%s' inside an open transaction: "
 				    "foreign key enforcement can only be switched off outside one", table);
+	if (in_tx && sqlite3_get_autocommit(db))
+		return rg_error_set(RG_EINVALID, "cannot alter table '%s' in the caller's transaction: none is open",
+				    table);
 	if (recreate != RG_RECREATE_AUTO && recreate != RG_RECREATE_ALWAYS && recreate != RG_RECREATE_NEVER)
 		return rg_error_set(RG_EINVALID, "recreate may be one of 'auto', 'always', or 'never'");
 	if (!strncasecmp(table, "sqlite_", 7))
@@ -2213,6 +2224,11 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	rebuild = r.needs_rebuild || recreate == RG_RECREATE_ALWAYS;
 	if (rebuild && (err = query_int(&e, &fk_on, "PRAGMA foreign_keys")))
 		goto out;
+	if (fk_on && in_tx) {
+		err = rg_error_set(RG_EINVALID, "cannot rebuild table '%s' in the caller's transaction with foreign key "
+				   "enforcement on: it must be switched off before that transaction began", spelled);
+		goto out;
+	}
 	/* step 1, outside the transaction */
 	if (fk_on) {
 		if ((err = run(&e, "PRAGMA foreign_keys = OFF")))
@@ -2220,7 +2236,7 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 		fk_off = true;
 	}
 	/* step 2 */
-	if ((err = run(&e, "BEGIN IMMEDIATE")))
+	if ((err = run(&e, in_tx ? "SAVEPOINT rg_alter_table" : "BEGIN IMMEDIATE")))
 		goto out;
 	began = true;
 	if ((err = read_table_sql(&e, &now, &now_spelled, spelled)))
@@ -2257,13 +2273,15 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 		}
 	}
 	/* step 11 */
-	if ((err = run(&e, "COMMIT")))
+	if ((err = run(&e, in_tx ? "RELEASE rg_alter_table" : "COMMIT")))
 		goto out;
 	began = false;
 	if (opts && opts->rebuilt)
 		*opts->rebuilt = rebuild;
 out:
-	if (began && !sqlite3_get_autocommit(db))
+	if (began && in_tx && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK TO rg_alter_table; RELEASE rg_alter_table", NULL, NULL, NULL);
+	else if (began && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	/* step 12 */
 	if (fk_off) {
@@ -2273,9 +2291,13 @@ out:
 			err = rg_error_set(RG_EDATABASE, "switching foreign keys back on: %s", sqlite3_errmsg(db));
 		if (!err && e.log)
 			rg_str_adds(e.log, "PRAGMA foreign_keys = ON;\n\n");
+		if (!err && e.statements && rg_strlist_push(e.statements, "PRAGMA foreign_keys = ON"))
+			e.stmt_err = RG_ENOMEM;
 	}
 	if (!err && e.log)
 		err = rg_str_check(e.log);
+	if (!err && e.stmt_err)
+		err = rg_error_set(RG_ENOMEM, "out of memory");
 	table_release(&t);
 	edit_result_release(&r);
 	rg_strlist_release(&orig);

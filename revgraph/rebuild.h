@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "revgraph/str.h"
+#include "revgraph/revision.h"
 
 /*
  * One change to a table.  Column names are matched without regard to case,
@@ -58,16 +59,27 @@ typedef void rg_rebuild_progress_fn(void *ctx, long long copied, long long total
 struct rg_alter_opts {
 	enum rg_recreate recreate;
 	struct rg_str *log;		/* may be NULL; see rg_sqlite_alter_table() */
+	struct rg_strlist *statements;	/* may be NULL: the same statements as `log`, one
+					   item each, without ';' (for --sql) */
 	rg_rebuild_progress_fn *progress;	/* may be NULL */
 	void *progress_ctx;
 	/* whether the work was a rebuild (set on return; may be NULL) */
 	bool *rebuilt;
+	/*
+	 * Run inside the caller's open transaction instead of in one of its
+	 * own: the work is a SAVEPOINT (released on success, rolled back to on
+	 * failure) and the caller commits.  Because PRAGMA foreign_keys cannot
+	 * change inside a transaction, the caller must have switched it off
+	 * before its BEGIN; a rebuild with it on is refused.
+	 */
+	bool in_transaction;
 };
 
 /**
  * Apply `ops` (`n` of them) to table `table` of schema "main" on `db`.
  *
- * No transaction may be open on `db` (RG_EINVALID otherwise).  Every
+ * No transaction may be open on `db` (RG_EINVALID otherwise), unless
+ * opts->in_transaction (then one must be).  Every
  * statement that changes the connection or the database, and the two
  * PRAGMA foreign_key_check, are appended to `log` (may be NULL) exactly as
  * run, each followed by ";\n\n"; the reads that plan the work are not.

@@ -55,7 +55,8 @@ static bool is_space(unsigned char c)
 
 static bool is_alpha(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
+	/* c | 0x20 folds 'A'-'Z' onto 'a'-'z' and no other byte below 0x80 into it */
+	return (unsigned char)((c | 0x20) - 'a') < 26 || c == '_' || c >= 0x80;
 }
 
 static bool is_digit(unsigned char c)
@@ -274,9 +275,12 @@ static char lower(char c)
 /* Is token `t` of `s` the keyword `kw` (lower case), in any case? */
 static bool tok_is(const char *s, const struct token *t, const char *kw)
 {
-	size_t i, n = strlen(kw);
+	size_t i, n;
 
-	if (t->kind != TK_WORD || t->end - t->start != n)
+	if (t->kind != TK_WORD)
+		return false;
+	n = strlen(kw);
+	if (t->end - t->start != n)
 		return false;
 	for (i = 0; i < n; i++)
 		if (lower(s[t->start + i]) != kw[i])
@@ -305,20 +309,27 @@ static const unsigned char lite_trans[8][7] = {
 	/* 7 END     */ { 1, 5, 5, 5, 5, 5, 5 },
 };
 
+/* Every word of every statement comes here: one keyword compared, picked by length. */
 static int lite_class(const char *s, const struct token *t)
 {
 	if (t->kind == TK_SEMI)
 		return LT_SEMI;
-	if (tok_is(s, t, "create"))
-		return LT_CREATE;
-	if (tok_is(s, t, "temp") || tok_is(s, t, "temporary"))
-		return LT_TEMP;
-	if (tok_is(s, t, "trigger"))
-		return LT_TRIGGER;
-	if (tok_is(s, t, "end"))
-		return LT_END;
-	if (tok_is(s, t, "explain"))
-		return LT_EXPLAIN;
+	if (t->kind != TK_WORD)
+		return LT_OTHER;
+	switch (t->end - t->start) {
+	case 3:
+		return tok_is(s, t, "end") ? LT_END : LT_OTHER;
+	case 4:
+		return tok_is(s, t, "temp") ? LT_TEMP : LT_OTHER;
+	case 6:
+		return tok_is(s, t, "create") ? LT_CREATE : LT_OTHER;
+	case 7:
+		if (tok_is(s, t, "trigger"))
+			return LT_TRIGGER;
+		return tok_is(s, t, "explain") ? LT_EXPLAIN : LT_OTHER;
+	case 9:
+		return tok_is(s, t, "temporary") ? LT_TEMP : LT_OTHER;
+	}
 	return LT_OTHER;
 }
 
@@ -405,18 +416,33 @@ static bool stmt_feed(struct stmt *st, const struct lexer *lx, const struct toke
 	return false;
 }
 
-static int stmt_push(struct rg_sql_script *out, const char *text, const struct stmt *st)
+/* Where a statement found by split() goes; 0 or RG_ENOMEM. */
+typedef int push_fn(void *ctx, const char *text, const struct stmt *st);
+
+static int script_push(void *ctx, const char *text, const struct stmt *st)
 {
+	struct rg_sql_script *out = ctx;
 	char *s;
 
-	if (!st->has_tokens)
-		return 0;
 	if (RG_GROW(out->items, out->n + 1, out->alloc))
 		return RG_ENOMEM;
 	s = rg_strndup(text + st->start, st->end - st->start);
 	if (!s)
 		return RG_ENOMEM;
 	out->items[out->n].text = s;
+	out->items[out->n].line = st->line;
+	out->n++;
+	return 0;
+}
+
+static int span_push(void *ctx, const char *text, const struct stmt *st)
+{
+	struct rg_sql_spans *out = ctx;
+
+	if (RG_GROW(out->items, out->n + 1, out->alloc))
+		return RG_ENOMEM;
+	out->items[out->n].text = text + st->start;
+	out->items[out->n].len = st->end - st->start;
 	out->items[out->n].line = st->line;
 	out->n++;
 	return 0;
@@ -434,60 +460,77 @@ static int line_at(const char *text, size_t pos, int first_line)
 	return line;
 }
 
-int rg_sql_split(struct rg_sql_script *out, const char *text, size_t len,
-		 enum rg_dialect dialect, int first_line)
+/* Split `text`, handing each statement with tokens to `push` in order. */
+static int split(const char *text, size_t len, enum rg_dialect dialect, int first_line,
+		 push_fn *push, void *ctx)
 {
 	const char *nul;
 	struct lexer lx;
 	struct token t;
 	struct stmt st;
-	int err = 0;
-
-	out->items = NULL;
-	out->n = 0;
-	out->alloc = 0;
+	int err;
 
 	/* a NUL would silently cut a statement short when it is run */
 	nul = len ? memchr(text, '\0', len) : NULL;
-	if (nul) {
-		err = rg_error_set(RG_EINVALID, "line %d: NUL byte in SQL text",
-				   line_at(text, (size_t)(nul - text), first_line));
-		goto out;
-	}
+	if (nul)
+		return rg_error_set(RG_EINVALID, "line %d: NUL byte in SQL text",
+				    line_at(text, (size_t)(nul - text), first_line));
 
 	lexer_init(&lx, text, len, dialect, first_line);
 	stmt_reset(&st);
 	for (;;) {
-		if (lex(&lx, &t)) {
-			err = rg_error_set(RG_EINVALID, "line %d: unterminated %s", lx.err_line,
-					   lx.err_what);
-			goto out;
-		}
+		if (lex(&lx, &t))
+			return rg_error_set(RG_EINVALID, "line %d: unterminated %s", lx.err_line,
+					    lx.err_what);
 		if (t.kind == TK_EOF)
 			break;
 		if (stmt_feed(&st, &lx, &t)) {
-			err = stmt_push(out, text, &st);
-			if (err)
-				goto out;
+			if (st.has_tokens && (err = push(ctx, text, &st)))
+				return err;
 			stmt_reset(&st);
 		}
 	}
 
-	if (st.lite_state == LS_TRIGGER || st.lite_state == LS_TRIGGER_SEMI) {
-		err = rg_error_set(RG_EINVALID, "line %d: unterminated trigger body", st.line);
-		goto out;
-	}
-	if (st.pg_depth > 0) {
-		err = rg_error_set(RG_EINVALID, "line %d: unterminated BEGIN ATOMIC body",
-				   st.pg_body_line);
-		goto out;
-	}
-	err = stmt_push(out, text, &st);
+	if (st.lite_state == LS_TRIGGER || st.lite_state == LS_TRIGGER_SEMI)
+		return rg_error_set(RG_EINVALID, "line %d: unterminated trigger body", st.line);
+	if (st.pg_depth > 0)
+		return rg_error_set(RG_EINVALID, "line %d: unterminated BEGIN ATOMIC body",
+				    st.pg_body_line);
+	return st.has_tokens ? push(ctx, text, &st) : 0;
+}
 
-out:
-	if (err)
+int rg_sql_split(struct rg_sql_script *out, const char *text, size_t len,
+		 enum rg_dialect dialect, int first_line)
+{
+	int err;
+
+	out->items = NULL;
+	out->n = 0;
+	out->alloc = 0;
+	if ((err = split(text, len, dialect, first_line, script_push, out)))
 		rg_sql_script_release(out);
 	return err;
+}
+
+int rg_sql_split_spans(struct rg_sql_spans *out, const char *text, size_t len,
+		       enum rg_dialect dialect, int first_line)
+{
+	size_t n = out->n;
+	int err;
+
+	if ((err = split(text, len, dialect, first_line, span_push, out)))
+		out->n = n;
+	return err;
+}
+
+void rg_sql_spans_release(struct rg_sql_spans *s)
+{
+	if (!s)
+		return;
+	free(s->items);
+	s->items = NULL;
+	s->n = 0;
+	s->alloc = 0;
 }
 
 void rg_sql_script_release(struct rg_sql_script *s)
@@ -521,9 +564,9 @@ static void cur_next(struct cursor *c)
 		c->tok.kind = TK_EOF;
 }
 
-static void cur_init(struct cursor *c, const char *stmt, enum rg_dialect dialect)
+static void cur_init(struct cursor *c, const char *stmt, size_t len, enum rg_dialect dialect)
 {
-	lexer_init(&c->lx, stmt, strlen(stmt), dialect, 1);
+	lexer_init(&c->lx, stmt, len, dialect, 1);
 	c->tok.kind = TK_OTHER;
 	cur_next(c);
 }
@@ -763,22 +806,27 @@ static const char *sqlite_needs_autocommit(struct cursor *c)
 	return NULL;
 }
 
-const char *rg_sql_needs_autocommit(const char *stmt, enum rg_dialect dialect)
+const char *rg_sql_needs_autocommit_n(const char *stmt, size_t len, enum rg_dialect dialect)
 {
 	struct cursor c;
 
-	cur_init(&c, stmt, dialect);
+	cur_init(&c, stmt, len, dialect);
 	if (dialect == RG_DIALECT_POSTGRESQL)
 		return pg_needs_autocommit(&c);
 	return sqlite_needs_autocommit(&c);
 }
 
-bool rg_sql_is_transaction_control(const char *stmt, enum rg_dialect dialect)
+const char *rg_sql_needs_autocommit(const char *stmt, enum rg_dialect dialect)
+{
+	return rg_sql_needs_autocommit_n(stmt, strlen(stmt), dialect);
+}
+
+bool rg_sql_is_transaction_control_n(const char *stmt, size_t len, enum rg_dialect dialect)
 {
 	bool pg = dialect == RG_DIALECT_POSTGRESQL;
 	struct cursor c;
 
-	cur_init(&c, stmt, dialect);
+	cur_init(&c, stmt, len, dialect);
 	if (cur_is(&c, "begin") || cur_is(&c, "end"))
 		return true;
 	if (cur_accept(&c, "commit"))
@@ -797,4 +845,9 @@ bool rg_sql_is_transaction_control(const char *stmt, enum rg_dialect dialect)
 	if (cur_accept(&c, "start") || cur_accept(&c, "prepare"))
 		return cur_is(&c, "transaction");
 	return false;
+}
+
+bool rg_sql_is_transaction_control(const char *stmt, enum rg_dialect dialect)
+{
+	return rg_sql_is_transaction_control_n(stmt, strlen(stmt), dialect);
 }

@@ -57,6 +57,31 @@ int rg_sql_split(struct rg_sql_script *out, const char *text, size_t len,
 /** Free every statement and leave `s` empty.  NULL is accepted. */
 void rg_sql_script_release(struct rg_sql_script *s);
 
+/* A statement found in a text, not copied out of it. */
+struct rg_sql_span {
+	const char *text;	/* into the text split: from its first token to its last */
+	size_t len;		/* not NUL-terminated: `len` bytes */
+	int line;
+};
+
+struct rg_sql_spans {
+	struct rg_sql_span *items;
+	size_t n, alloc;
+};
+
+/**
+ * rg_sql_split() without copying a statement: the same statements, with
+ * the same lines and errors, appended to `out` (which may hold spans
+ * already, and whose array is reused) as spans of `text`, valid while
+ * `text` is.  On failure `out` is left as it was.  Returns 0 or the errors
+ * of rg_sql_split().
+ */
+int rg_sql_split_spans(struct rg_sql_spans *out, const char *text, size_t len,
+		       enum rg_dialect dialect, int first_line);
+
+/** Free the array of `s` and leave it empty.  NULL is accepted. */
+void rg_sql_spans_release(struct rg_sql_spans *s);
+
 /**
  * Why `stmt` (one NUL-terminated statement, as rg_sql_split() gives it;
  * leading comments are skipped, keywords matched in any case) cannot run
@@ -81,6 +106,9 @@ void rg_sql_script_release(struct rg_sql_script *s);
  */
 const char *rg_sql_needs_autocommit(const char *stmt, enum rg_dialect dialect);
 
+/** rg_sql_needs_autocommit() of a statement of `len` bytes (a span). */
+const char *rg_sql_needs_autocommit_n(const char *stmt, size_t len, enum rg_dialect dialect);
+
 /**
  * Whether `stmt` (NUL-terminated, as for rg_sql_needs_autocommit()) starts,
  * ends or prepares the current transaction: BEGIN, COMMIT, END, ROLLBACK
@@ -89,5 +117,8 @@ const char *rg_sql_needs_autocommit(const char *stmt, enum rg_dialect dialect);
  * or ROLLBACK PREPARED).  SAVEPOINT and RELEASE are not transaction control.
  */
 bool rg_sql_is_transaction_control(const char *stmt, enum rg_dialect dialect);
+
+/** rg_sql_is_transaction_control() of a statement of `len` bytes (a span). */
+bool rg_sql_is_transaction_control_n(const char *stmt, size_t len, enum rg_dialect dialect);
 
 #endif

@@ -75,7 +75,8 @@ fail:
 
 void rg_str_add(struct rg_str *s, const char *data, size_t len)
 {
-	if (!grow(s, len))
+	/* room already (a --sql run appends a quarter of a million pieces): no grow() call */
+	if ((s->failed || len >= s->alloc - s->len) && !grow(s, len))
 		return;
 	memcpy(s->buf + s->len, data, len);
 	s->len += len;

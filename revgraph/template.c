@@ -2139,7 +2139,22 @@ struct frame {
 	struct node *node;
 	struct node **tail;	/* where the body's next node goes */
 	const char *keyword;
+	bool empty_first;	/* N_IF: its first branch wrote nothing, ... */
+	size_t empty_first_at;	/* ... as found at this `% elif`/`% else` */
 };
+
+/*
+ * Whether a body writes a Python statement in the module Mako compiles:
+ * comments and doc blocks leave no node, and a `<%! %>` block (and a
+ * `<% %>` block without statements) writes nothing where it stands.
+ */
+static bool writes_statement(const struct node *n)
+{
+	for (; n; n = n->next)
+		if (n->kind != N_CODE || (!n->module && n->stmts))
+			return true;
+	return false;
+}
 
 struct parser {
 	struct mk *mk;
@@ -2436,6 +2451,20 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 		if (strlen(fr->keyword) != k - w || memcmp(fr->keyword, t + w, k - w))
 			return INVALID(mk, off, "Keyword '%.*s' doesn't match keyword '%s'",
 				       (int)(end - start), t + start, fr->keyword);
+		/*
+		 * Mako writes `pass` into an `if` only when none of its branches
+		 * holds anything but comments; an empty first branch with content
+		 * in a later one is an `if` without a body, which Python refuses
+		 * (IndentationError).
+		 */
+		if (fr->empty_first) {
+			const struct branch *b;
+
+			for (b = fr->node->branches->next; b; b = b->next)
+				if (b->body)
+					return INVALID(mk, fr->empty_first_at,
+						       "the '%% if' before this line has nothing in its body but a later branch has, which Mako cannot compile (expected an indented block)");
+		}
 		ps->n_frames--;
 		ps->tail = fr->node ? &fr->node->next : ps->tail;
 		return 0;
@@ -2490,6 +2519,8 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 		nf = &ps->frames[ps->n_frames++];
 		nf->node = n;
 		nf->keyword = kw;
+		nf->empty_first = false;
+		nf->empty_first_at = 0;
 		ps->tail = n->kind == N_FOR ? &n->body : &n->branches->body;
 		return 0;
 	}
@@ -2506,6 +2537,10 @@ static int parse_control(struct parser *ps, size_t off, size_t start, size_t end
 			b = b->next;
 		if (!b->cond)
 			return INVALID(mk, off, "'%s' after 'else'", kw);
+		if (b == fr->node->branches && !writes_statement(b->body)) {
+			fr->empty_first = true;
+			fr->empty_first_at = off;
+		}
 		if (!(nb = amalloc(mk, sizeof(*nb))))
 			return -1;
 		if (!strcmp(kw, "elif") && parse_expr(&lx, &nb->cond))

@@ -116,9 +116,9 @@ check "sql revision merges" 0 "bbbb2222, cccc3333 -> dddd4444 (head) (mergepoint
 aaaa1111 -> bbbb2222, m bbbb2222" -- \
   "$RG" -c "$T/p3/alembic.ini" history -r bbbb:
 
-check "example project loads" 0 "800000000008 (networking) (head)
-e0000000000e (lib) (effective head)
-f0000000000f (head)" -- "$RG" -c "$ROOT/versions-example/alembic.ini" heads
+check "example project loads" 0 "0b0000000020 (head)
+800000000008 (networking) (head)
+e0000000000e (lib) (effective head)" -- "$RG" -c "$ROOT/versions-example/alembic.ini" heads
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -311,7 +311,7 @@ check "versions-example: revision on a labelled branch" 0 \
 check "versions-example: merge heads (real heads only)" 0 "Generating $T/ex/versions/b1_.yaml ...  done" -- \
   "$RG" merge heads --rev-id b1
 eq "versions-example: the merge's parents" "$(grep '^down_revision' versions/b1_.yaml)" \
-  "down_revision: ['a1', 'f0000000000f']"
+  "down_revision: ['0b0000000020', 'a1']"
 check "versions-example: upgrade heads" 0 "" -- "$RG" upgrade heads
 
 # ---------------------------------------------------------------- templates

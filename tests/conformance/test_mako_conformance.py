@@ -17,7 +17,8 @@ backslashes and unicode in messages and ids, empty and non-empty
 imports/upgrades/downgrades, present and missing ``databases`` options,
 ``merge``'s ``config``).
 
-Then ``--templates`` random templates built from pieces of the subset
+Then a fixed list of control blocks with empty bodies and ``--templates``
+random templates built from pieces of the subset
 (text around the lexer's boundaries: backslash-newlines, ``%%``, ``<&``,
 lone CRs; expressions, control lines, code and doc blocks) must render to
 the same bytes, or fail in both.
@@ -147,6 +148,39 @@ LINE_PIECES = [
     "<% x = 'v' %>", "<%!\nimport re\n%>", "<%\n    x = up_revision\n%>\n",
     "<%doc>\n${x}\n</%doc>", "%% lit\n", " %% lit\n", "<% x = 'a'; y = x + 'b' %>${y}",
     "<%\n    # c\n    x = ('a',\n  'b')\n%>", "% if x is UNDEFINED:\n", "<%! import re %>",
+]
+
+# Control blocks with empty bodies, checked every run whatever the seed:
+# Mako writes `pass` into an `if` only when no branch holds anything but
+# comments, so an empty first branch before a non-empty later one does not
+# compile (IndentationError) and revgraph must refuse it; the others render.
+EMPTY_BODY_TEMPLATES = [
+    "% if message:\n% endif\n",
+    "% if message:\n% else:\nfoo\n% endif\n",
+    "% if message:\nfoo\n% else:\n% endif\n",
+    "% for a in 'ab':\n% endfor\n",
+    "% if message:\n## c\n% endif\n",
+    "% if message:\n% elif True:\nfoo\n% endif\n",
+    "% if message:\n% elif True:\n% endif\n",
+    "% if message:\n## a\n% elif True:\n## b\n% else:\n  ## c\n% endif\n",
+    "% if message:\nfoo\n% elif True:\n% else:\nbar\n% endif\n",
+    "% if not message:\nfoo\n% elif True:\n## c\n% else:\nbar\n% endif\n",
+    "% if message:\n% if True:\n% endif\n% endif\n",
+    "% if message:\n% if True:\n% else:\nx\n% endif\n% endif\n",
+    "% if message:\n% else:\n% if True:\n% endif\n% endif\n",
+    "% if message:\n% if True:\n% endif\n% else:\nq\n% endif\n",
+    "% if message:\n% else:\n% for a in 'x':\n% endfor\n% endif\n",
+    "% for a in 'xy':\n% if a == 'x':\n% else:\n${a}\n% endif\n% endfor\n",
+    "% if message:\n<%doc>d</%doc>\n% else:\nq\n% endif\n",
+    "% if message:\n## a\n% else:\n## b\n% endif\n",
+    "% if message:\n\\\n% else:\nq\n% endif\n",
+    "% if message:\n<% x = 'a' %>\\\n% else:\nq\n% endif\n",
+    "% if message:\n<%\n# c\n%>\\\n% else:\nq\n% endif\n",
+    "% if message:\n<%! import re %>\\\n% else:\nq\n% endif\n",
+    "% if message:\n% else:\n<%! import re %>\n% endif\n",
+    "% if message:\n% elif True:\n${message}\n% endif\n",
+    "${'a' if depends_on is None else 'b'}  % if True:\n% if not imports:\n% else:\n"
+    "  ## indented\n${nothing}<%\n    x = up_revision\n%>\n\t% endif\n${}",
 ]
 
 
@@ -328,8 +362,11 @@ def main():
                 res.fail(path, "no variable set rendered at all: the test proves nothing")
         # random templates: where Mako renders, revgraph must render the
         # same bytes; where Mako fails, revgraph must fail too
-        for i in range(args.templates):
-            text = rand_template(rng)
+        for i in range(len(EMPTY_BODY_TEMPLATES) + args.templates):
+            if i < len(EMPTY_BODY_TEMPLATES):
+                text = EMPTY_BODY_TEMPLATES[i]
+            else:
+                text = rand_template(rng)
             path = os.path.join(tmp, "random-%d.mako" % i)
             with open(path, "w", encoding="utf-8", newline="") as f:
                 f.write(text)

@@ -112,6 +112,14 @@ static struct rg_revision *fake_rev(const char *id)
 	r->bodies->up.items[1].sql = rg_strdup("VACUUM");
 	r->bodies->up.items[1].line = 9;
 	r->bodies->up.items[1].dialect = RG_DIALECT_SQLITE;
+	/* down: one part, for PostgreSQL, and a lock_timeout */
+	r->bodies->down.items = rg_calloc(1, sizeof(struct rg_body_part));
+	r->bodies->down.alloc = r->bodies->down.n = 1;
+	r->bodies->down.items[0].sql = rg_strdup("DROP TABLE t");
+	r->bodies->down.items[0].line = 12;
+	r->bodies->down.items[0].dialect = RG_DIALECT_POSTGRESQL;
+	r->bodies->down.lock_timeout = rg_strdup("750ms");
+	r->bodies->down.lock_timeout_line = 4;
 	return r;
 }
 
@@ -239,7 +247,16 @@ static void test_round_trip(void **state)
 	assert_string_equal(r->bodies->up.items[1].sql, "VACUUM");
 	assert_int_equal(r->bodies->up.items[1].line, 9);
 	assert_int_equal(r->bodies->up.items[1].dialect, RG_DIALECT_SQLITE);
-	assert_int_equal(r->bodies->down.n, 0);
+	assert_null(r->bodies->up.lock_timeout);
+	assert_int_equal(r->bodies->down.n, 1);
+	assert_string_equal(r->bodies->down.items[0].sql, "DROP TABLE t");
+	assert_int_equal(r->bodies->down.items[0].line, 12);
+	assert_int_equal(r->bodies->down.items[0].dialect, RG_DIALECT_POSTGRESQL);
+	assert_string_equal(r->bodies->down.lock_timeout, "750ms");
+	assert_int_equal(r->bodies->down.lock_timeout_line, 4);
+	/* read from the cache: carved from a slab with its path; its bodies are its own */
+	assert_non_null(r->slab);
+	assert_string_equal(r->path, "a.py");
 	rg_revision_free(r);
 	rg_str_release(&w);
 }

@@ -513,6 +513,63 @@ static void test_refused_inside_a_transaction(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * In the caller's transaction: a SAVEPOINT inside it, released on success
+ * and rolled back to on failure, leaving the caller's own changes and its
+ * transaction; refused with no transaction, or with foreign keys on.
+ */
+static void test_in_callers_transaction(void **state)
+{
+	sqlite3 *db = fresh(schema);
+	const struct rg_alter drop[] = { TYPE("name", "VARCHAR(80)"), DROP("tag"), DROPC("ck_tag") };
+	const struct rg_alter bad[] = { ADDC("CONSTRAINT ck_big CHECK (score > 1)") };
+	struct rg_alter_opts o;
+	struct rg_str log = RG_STR_INIT;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.in_transaction = true;
+	o.log = &log;
+	exec(db, "DROP INDEX ix_expr");
+	assert_int_equal(rg_sqlite_alter_table_ext(db, "account", drop, N(drop), &o), RG_EINVALID);
+	assert_string_equal(rg_error_last(), "cannot alter table 'account' in the caller's transaction: none is open");
+	exec(db, "PRAGMA foreign_keys = ON");
+	exec(db, "BEGIN");
+	assert_int_equal(rg_sqlite_alter_table_ext(db, "account", drop, N(drop), &o), RG_EINVALID);
+	assert_string_equal(rg_error_last(), "cannot rebuild table 'account' in the caller's transaction with foreign key "
+			    "enforcement on: it must be switched off before that transaction began");
+	assert_false(sqlite3_get_autocommit(db));
+	exec(db, "ROLLBACK");
+	exec(db, "PRAGMA foreign_keys = OFF");
+	/* a failure rolls back to the savepoint: the caller's insert before it stays */
+	exec(db, "BEGIN");
+	exec(db, "INSERT INTO other VALUES (7)");
+	assert_int_equal(rg_sqlite_alter_table_ext(db, "account", bad, 1, &o), RG_EDATABASE);
+	assert_false(sqlite3_get_autocommit(db));
+	assert_int_equal(one(db, "SELECT count(*) FROM other"), 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE '_rg_new_%'"), 0);
+	/* a success is the caller's to commit, or to roll back */
+	rg_str_reset(&log);
+	assert_int_equal(rg_sqlite_alter_table_ext(db, "account", drop, N(drop), &o), 0);
+	assert_non_null(strstr(log.buf, "SAVEPOINT rg_alter_table;\n\n"));
+	assert_non_null(strstr(log.buf, "RELEASE rg_alter_table;\n\n"));
+	assert_null(strstr(log.buf, "BEGIN IMMEDIATE"));
+	assert_null(strstr(log.buf, "COMMIT;"));
+	assert_false(sqlite3_get_autocommit(db));
+	assert_int_equal(one(db, "SELECT count(*) FROM pragma_table_info('account') WHERE name = 'tag'"), 0);
+	exec(db, "ROLLBACK");
+	assert_int_equal(one(db, "SELECT count(*) FROM pragma_table_info('account') WHERE name = 'tag'"), 1);
+	assert_int_equal(one(db, "SELECT count(*) FROM other"), 0);
+	exec(db, "BEGIN");
+	assert_int_equal(rg_sqlite_alter_table_ext(db, "account", drop, N(drop), &o), 0);
+	exec(db, "COMMIT");
+	assert_int_equal(one(db, "SELECT count(*) FROM pragma_table_info('account') WHERE name = 'tag'"), 0);
+	assert_int_equal(one(db, "SELECT count(*) FROM account"), 2);
+	assert_int_equal(one(db, "SELECT count(*) FROM address"), 2);
+	rg_str_release(&log);
+	sqlite3_close(db);
+}
+
 /* A failure after the first statement rolls back: the file is as it was. */
 static void test_failures_roll_back(void **state)
 {
@@ -536,7 +593,7 @@ static void test_in_place_when_sqlite_can(void **state)
 	sqlite3 *db = fresh(schema);
 	const struct rg_alter ops[] = { ADD("nick", "TEXT DEFAULT 'n'"), RENAME("legacy", "old"), DROP("email") };
 	struct rg_str log = RG_STR_INIT;
-	struct rg_alter_opts o = { RG_RECREATE_AUTO, &log, NULL, NULL, NULL };
+	struct rg_alter_opts o = { RG_RECREATE_AUTO, &log, NULL, NULL, NULL, NULL, false };
 	bool rebuilt = true;
 
 	(void)state;
@@ -670,7 +727,7 @@ static void test_progress_reports_rows(void **state)
 			    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) "
 			    "INSERT INTO t SELECT i, i FROM c;");
 	const struct rg_alter ops[] = { TYPE("b", "TEXT") };
-	struct rg_alter_opts o = { RG_RECREATE_AUTO, NULL, on_progress, NULL, NULL };
+	struct rg_alter_opts o = { RG_RECREATE_AUTO, NULL, NULL, on_progress, NULL, NULL, false };
 
 	(void)state;
 	assert_int_equal(rg_sqlite_alter_table_ext(db, "t", ops, 1, &o), 0);
@@ -836,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_refusals_leave_the_file_unchanged),
 		cmocka_unit_test(test_refused_inside_a_transaction),
 		cmocka_unit_test(test_failures_roll_back),
+		cmocka_unit_test(test_in_callers_transaction),
 		cmocka_unit_test(test_in_place_when_sqlite_can),
 		cmocka_unit_test(test_rebuild_keeps_everything),
 		cmocka_unit_test(test_type_change_loses_no_value),

@@ -319,7 +319,7 @@ static void run_cell(const struct cell *c, bool fk)
 	size_t len_before = 0, len_after;
 	char *bytes_before = NULL, *bytes_after;
 	bool rebuilt = !c->rebuilt;
-	struct rg_alter_opts o = { c->recreate, NULL, NULL, NULL, &rebuilt };
+	struct rg_alter_opts o = { c->recreate, NULL, NULL, NULL, NULL, &rebuilt, false };
 	int err;
 
 	/* a private in-memory copy of the base: a cell checks the result, the kill test the durability */

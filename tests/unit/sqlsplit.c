@@ -42,6 +42,51 @@ static int split_n(struct rg_sql_script *out, const char *text, size_t len,
 }
 
 /*
+ * rg_sql_split_spans() of the same text must find what rg_sql_split()
+ * found in `s`, appended after a span already there, each span pointing
+ * into the text; or fail the same way, leaving that span alone.
+ */
+static void check_spans(const struct rg_sql_script *s, int err, const char *text, size_t len,
+			enum rg_dialect d, int first_line)
+{
+	static const char before[] = "SELECT 0";
+	struct rg_sql_spans spans = { 0 };
+	char *msg = err ? strdup(rg_error_last()) : NULL;
+	char *copy = malloc(len ? len : 1);
+	size_t i;
+
+	assert_non_null(copy);
+	assert_true(!err || msg);
+	memcpy(copy, text, len);
+	assert_int_equal(rg_sql_split_spans(&spans, before, sizeof(before) - 1, d, 7), 0);
+	assert_int_equal(spans.n, 1);
+	assert_int_equal(rg_sql_split_spans(&spans, copy, len, d, first_line), err);
+	assert_ptr_equal(spans.items[0].text, before);
+	assert_int_equal(spans.items[0].len, sizeof(before) - 1);
+	assert_int_equal(spans.items[0].line, 7);
+	if (err) {
+		assert_int_equal(spans.n, 1);
+		assert_string_equal(rg_error_last(), msg);
+	} else {
+		assert_int_equal(spans.n, 1 + s->n);
+		for (i = 0; i < s->n; i++) {
+			const struct rg_sql_span *sp = &spans.items[1 + i];
+
+			assert_true(sp->text >= copy && sp->text + sp->len <= copy + len);
+			assert_int_equal(sp->len, strlen(s->items[i].text));
+			assert_memory_equal(sp->text, s->items[i].text, sp->len);
+			assert_int_equal(sp->line, s->items[i].line);
+		}
+	}
+	rg_sql_spans_release(&spans);
+	assert_null(spans.items);
+	assert_int_equal(spans.n, 0);
+	rg_sql_spans_release(NULL);
+	free(copy);
+	free(msg);
+}
+
+/*
  * Split `text` and expect `n` statements, given after `n` as pairs of
  * (const char *text, int line).
  */
@@ -53,6 +98,7 @@ static void expect_split(enum rg_dialect d, int first_line, const char *text, si
 
 	if (split_n(&s, text, strlen(text), d, first_line))
 		fail_msg("unexpected error: %s", rg_error_last());
+	check_spans(&s, 0, text, strlen(text), d, first_line);
 	if (s.n != n) {
 		for (i = 0; i < s.n; i++)
 			print_message("statement %zu (line %d): [%s]\n", i, s.items[i].line,
@@ -79,6 +125,7 @@ static void expect_error(enum rg_dialect d, int first_line, const char *text, si
 	rg_error_clear();
 	assert_int_equal(split_n(&s, text, len, d, first_line), RG_EINVALID);
 	assert_string_equal(rg_error_last(), msg);
+	check_spans(&s, RG_EINVALID, text, len, d, first_line);
 	assert_null(s.items);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(s.alloc, 0);
@@ -523,6 +570,7 @@ static void check_against_sqlite(sqlite3 *db, const char *text)
 	}
 	if (s.n != n)
 		fail_msg("%zu statements, sqlite3_complete() finds %zu in [%s]", s.n, n, text);
+	check_spans(&s, 0, text, strlen(text), LITE, 1);
 	for (i = 0; i < n && i < 64; i++) {
 		size_t len = strlen(s.items[i].text);
 		char *with_semi = malloc(len + 2);
@@ -592,6 +640,22 @@ static void test_sqlite_agrees_with_sqlite3_complete(void **state)
 		check_against_sqlite(db, text);
 	}
 	sqlite3_close(db);
+}
+
+/*
+ * `stmt` followed by text that would change most answers, to be read as
+ * its first strlen(stmt) bytes only (a span of a longer text).
+ */
+static char *with_tail(const char *stmt)
+{
+	static const char tail[] = " = 1 CONCURRENTLY x TO s; VACUUM";
+	size_t n = strlen(stmt);
+	char *p = malloc(n + sizeof(tail));
+
+	assert_non_null(p);
+	memcpy(p, stmt, n);
+	memcpy(p + n, tail, sizeof(tail));
+	return p;
 }
 
 struct check {
@@ -713,6 +777,14 @@ static void test_needs_autocommit(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
 		const char *got = rg_sql_needs_autocommit(checks[i].stmt, checks[i].dialect);
+		char *longer = with_tail(checks[i].stmt);
+		const char *got_n = rg_sql_needs_autocommit_n(longer, strlen(checks[i].stmt),
+							      checks[i].dialect);
+
+		free(longer);
+		if (got_n != got)
+			fail_msg("[%s] as a span: \"%s\", whole: \"%s\"", checks[i].stmt,
+				 got_n ? got_n : "(null)", got ? got : "(null)");
 
 		if (!checks[i].reason && got)
 			fail_msg("[%s]: unexpected \"%s\"", checks[i].stmt, got);
@@ -778,11 +850,20 @@ static void test_transaction_control(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof(controls) / sizeof(controls[0]); i++)
+	for (i = 0; i < sizeof(controls) / sizeof(controls[0]); i++) {
+		char *longer = with_tail(controls[i].stmt);
+		bool as_span = rg_sql_is_transaction_control_n(longer, strlen(controls[i].stmt),
+								controls[i].dialect);
+
+		free(longer);
 		if (rg_sql_is_transaction_control(controls[i].stmt, controls[i].dialect) !=
 		    controls[i].is_control)
 			fail_msg("[%s]: expected %s", controls[i].stmt,
 				 controls[i].is_control ? "true" : "false");
+		if (as_span != controls[i].is_control)
+			fail_msg("[%s] as a span: expected %s", controls[i].stmt,
+				 controls[i].is_control ? "true" : "false");
+	}
 }
 
 int main(void)

@@ -474,6 +474,11 @@ static const struct err_case err_cases[] = {
 	{ "${None in message}", 1, I, "TypeError: 'in <string>' requires string as left operand, not NoneType" },
 	{ "${comma(create_date)}", 1, I, "ValueError: Don't know how to comma-format a datetime value" },
 	{ "${comma((message, None))}", 1, I, "TypeError: sequence item 1: expected str instance, NoneType found" },
+	/* an `if` whose first branch is empty and a later one is not: no `pass`, so no body */
+	{ "% if message:\n% else:\nx\n% endif\n", 2, I, "the '% if' before this line has nothing in its body" },
+	{ "a\n% if message:\n## c\n% elif True:\n${x}% else:\n% endif\n", 4, I, "the '% if' before this line" },
+	{ "% if message:\n<%! import re %>\\\n% else:\n<%! import re %>\n% endif\n", 3, I, "the '% if' before" },
+	{ "% for a in 'x':\n% if a:\n% else:\n% if a:\n% endif\n% endif\n% endfor\n", 3, I, "the '% if' before" },
 };
 
 static void test_errors(void **state)

@@ -60,6 +60,17 @@ int rg_db_offline_open(struct rg_db **out, enum rg_dialect dialect, struct rg_st
 bool rg_db_is_offline(const struct rg_db *db);
 /** Offline: append `text` (a comment line) and a blank line.  Online: nothing. */
 void rg_db_output(struct rg_db *db, const char *text);
+/**
+ * Append `sql` (`len` bytes, one statement) to `out` as the offline backend
+ * writes a statement it is given: stripped, tabs as 4 spaces, then ";" and a
+ * blank line.  A failed allocation shows in `out` (rg_str_check()).
+ */
+void rg_db_frame_sql(struct rg_str *out, const char *sql, size_t len);
+/**
+ * Offline: append `len` bytes of statements framed by rg_db_frame_sql()
+ * as they are.  Online: nothing.
+ */
+void rg_db_output_framed(struct rg_db *db, const char *text, size_t len);
 
 /**
  * Open a connection for `url`.  SQLite: the file (created if missing, as

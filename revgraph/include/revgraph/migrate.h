@@ -77,6 +77,9 @@ struct rg_migrate_opts {
 	const char *start;		/* offline: the A of A:B, or NULL */
 	rg_log_fn *log;
 	void *log_ctx;
+	/* SQLite table rebuilds: rows copied of `total`, every few thousand rows (may be NULL) */
+	void (*progress)(void *ctx, const char *table, long long copied, long long total);
+	void *progress_ctx;
 };
 
 /**
