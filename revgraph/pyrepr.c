@@ -10,9 +10,8 @@
 
 #include "banned.h"
 
-void rg_py_repr_add(struct rg_str *out, const char *s)
+void rg_py_quoted_add(struct rg_str *out, const char *s, char quote)
 {
-	char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
 	const unsigned char *p;
 
 	rg_str_addch(out, quote);
@@ -33,6 +32,11 @@ void rg_py_repr_add(struct rg_str *out, const char *s)
 		}
 	}
 	rg_str_addch(out, quote);
+}
+
+void rg_py_repr_add(struct rg_str *out, const char *s)
+{
+	rg_py_quoted_add(out, s, (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'');
 }
 
 char *rg_py_repr(const char *s)
