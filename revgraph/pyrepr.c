@@ -47,6 +47,17 @@ char *rg_py_repr(const char *s)
 	return rg_str_detach(&out);
 }
 
+int rg_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 int rg_strcasecmp_ascii(const char *a, const char *b)
 {
 	for (; *a && tolower((unsigned char)*a) == tolower((unsigned char)*b); a++, b++)
