@@ -75,6 +75,7 @@ from urllib.parse import quote
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import alembic_files  # noqa: E402
 import alembic_sorted  # noqa: E402  (patches os.listdir, loads alembic)
 import graphgen  # noqa: E402
 from normalize import normalize  # noqa: E402
@@ -171,42 +172,6 @@ else:
     run_migrations_online()
 '''
 
-LOGGING_INI = '''
-[loggers]
-keys = root,sqlalchemy,alembic
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-qualname =
-
-[logger_sqlalchemy]
-level = WARN
-handlers =
-qualname = sqlalchemy.engine
-
-[logger_alembic]
-level = INFO
-handlers =
-qualname = alembic
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)-5.5s [%(name)s] %(message)s
-datefmt = %H:%M:%S
-'''
-
 PY_REVISION = '''\
 """{doc}"""
 from alembic import op
@@ -247,7 +212,7 @@ class Spec(object):
         graphgen.make_migration_safe(g)
         for r in g.revs:
             r.message = graphgen.plain_message(r.message, r.id)
-            r.filename = "%s_%s" % (r.id, graphgen._slug(r.message))
+            r.filename = "%s_%s" % (r.id, alembic_files.slug(r.message))
         self.g = g
         self.index = index
         self.seed = seed
@@ -283,7 +248,7 @@ def ini_text(spec, url, schema):
         lines.append("version_table_schema = %s" % schema)
     if spec.per_migration:
         lines.append("transaction_per_migration = %s" % spec.per_migration)
-    return "\n".join(lines) + "\n" + LOGGING_INI
+    return "\n".join(lines) + "\n\n" + alembic_files.LOGGING_INI
 
 
 def write_twins(spec, root, self_test=False):
