@@ -312,6 +312,7 @@ def compare_one(binary, argv, cwd, labels, accept_crash, deliberate=None):
 
 def process_graph(task):
     (index, seed, binary, template, workroot, keep, accept_crash) = task
+    runner.leak_check_graph(index)
     g = graphgen.generate(seed, index)
     rng = random.Random("commands:%s:%s" % (seed, index))
     gdir = os.path.join(workroot, "graph-%04d" % index)
@@ -340,6 +341,7 @@ def process_graph(task):
 def process_broken(task):
     (binary, template, workroot, keep, accept_crash) = task
     outcomes = []
+    runner.leak_check_graph(0)
     std = [["heads"], ["heads", "-v"], ["heads", "--resolve-dependencies"],
            ["branches"], ["branches", "-v"], ["history"], ["history", "-v"],
            ["history", "-r", "aaaa00000001:"], ["show", "aaaa00000001"],

@@ -1267,6 +1267,7 @@ def interop_sequence(ctx, shared, ref, a_dir, r_dir, schema, rng, ncmds, name):
 
 def process_graph(task):
     (index, seed, binary, workroot, keep, quick, pg_ok, interop, self_test) = task
+    runner.leak_check_graph(index)
     spec = Spec(seed, index, quick)
     gdir = os.path.join(workroot, "graph-%04d" % index)
     if os.path.exists(gdir):
