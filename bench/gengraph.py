@@ -34,6 +34,10 @@ import re
 import shutil
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "conformance"))
+import alembic_files  # noqa: E402  (the slug and alembic.ini texts tests use too)
+
 GENERATOR_VERSION = "1"
 
 # ---------------------------------------------------------------------------
@@ -137,40 +141,7 @@ sqlalchemy.url = sqlite:///bench.db
 # black.options = -l 79 REVISION_SCRIPT_FILENAME
 
 # Logging configuration
-[loggers]
-keys = root,sqlalchemy,alembic
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-qualname =
-
-[logger_sqlalchemy]
-level = WARN
-handlers =
-qualname = sqlalchemy.engine
-
-[logger_alembic]
-level = INFO
-handlers =
-qualname = alembic
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)-5.5s [%(name)s] %(message)s
-datefmt = %H:%M:%S
-'''
+''' + alembic_files.LOGGING_INI
 
 # A minimal env.py: `heads`, `branches` and `history` never run it, but it lets
 # `upgrade` (online or --sql) work on the generated project.
@@ -421,17 +392,6 @@ class Generator:
 # ---------------------------------------------------------------------------
 # Writers
 
-SLUG_RE = re.compile(r"\w+")
-
-
-def slug_of(message, truncate=40):
-    """Alembic 1.8.1 ScriptDirectory._rev_path slug."""
-    slug = "_".join(SLUG_RE.findall(message or "")).lower()
-    if len(slug) > truncate:
-        slug = slug[:truncate].rsplit("_", 1)[0] + "_"
-    return slug
-
-
 def py_text(r):
     if not r.down:
         down_repr, revises = "None", ""
@@ -520,7 +480,7 @@ def write_project(root, revs, form):
             f.write(text)
     ext, render = (".py", py_text) if form == "py" else (".yaml", yaml_text)
     for r in revs:
-        name = "%s_%s%s" % (r.rev, slug_of(r.message), ext)
+        name = "%s_%s%s" % (r.rev, alembic_files.slug(r.message), ext)
         with open(os.path.join(versions, name), "w", newline="\n") as f:
             f.write(render(r))
 

@@ -162,7 +162,8 @@ al_cmd() { printf '%q %q -c alembic.ini %s' "${ALEMBIC[0]}" "${ALEMBIC[1]}" "$1"
 cat_cmd() { printf "find migrations/versions -maxdepth 1 -name '*.%s' -exec cat {} +" "$1"; }
 
 # ---------------------------------------------------------------------- per size
-GEN_HASH=$(sha256sum "$BENCH/gengraph.py" | cut -c1-16)
+# gengraph.py takes the file-name slug and alembic.ini texts from alembic_files.py
+GEN_HASH=$(cat "$BENCH/gengraph.py" "$BENCH/../tests/conformance/alembic_files.py" | sha256sum | cut -c1-16)
 for n in "${SIZES[@]}"; do
     D=$OUT/n$n
     stamp="gengraph=$GEN_HASH seed=$SEED n=$n"

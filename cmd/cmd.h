@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "revgraph/config.h"
+#include "revgraph/migrate.h"
 #include "revgraph/revmap.h"
 #include "revgraph/str.h"
 
@@ -85,7 +86,6 @@ size_t rg_ctx_values(const struct rg_ctx *ctx, const char *long_name, const char
 int rg_cmd_failed(struct rg_ctx *ctx, const char *message);
 
 struct rg_db;
-struct rg_migrate_opts;
 
 /* cmd/db.c: what the commands that use the database share. */
 void rg_cmd_log(void *ctx, const char *level, const char *logger, const char *msg);
@@ -104,6 +104,12 @@ int rg_cmd_read_rows(struct rg_ctx *ctx, struct rg_db *db, struct rg_idx_list *r
 int rg_cmd_migrate(struct rg_ctx *ctx, struct rg_migrate_opts *opts, bool offline);
 /** Split "A:B" (one ':' only) into new strings.  0 or an exit status. */
 int rg_cmd_split_range(struct rg_ctx *ctx, const char *arg, char **start, char **dest);
+/**
+ * upgrade/downgrade REV: run `cmd` to the first positional argument, which
+ * may be a range "A:B" only with --sql (A is then the start).  0 or an exit
+ * status.
+ */
+int rg_cmd_migrate_to(struct rg_ctx *ctx, enum rg_migrate_cmd cmd);
 
 /**
  * The directory holding the project templates: $REVGRAPH_TEMPLATES, else

@@ -134,3 +134,30 @@ int rg_cmd_split_range(struct rg_ctx *ctx, const char *arg, char **start, char *
 	}
 	return 0;
 }
+
+int rg_cmd_migrate_to(struct rg_ctx *ctx, enum rg_migrate_cmd cmd)
+{
+	struct rg_migrate_opts opts;
+	const char *arg = ctx->args.pos[0];
+	bool sql = rg_ctx_flag(ctx, "sql");
+	char *start = NULL, *dest = NULL;
+	int status;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.cmd = cmd;
+	opts.target = arg;
+	if (strchr(arg, ':')) {
+		if (!sql)
+			return rg_cmd_failed(ctx, "Range revision not allowed");
+		if ((status = rg_cmd_split_range(ctx, arg, &start, &dest)))
+			return status;
+		opts.start = start;
+		opts.target = dest;
+	} else if (sql && cmd == RG_MIGRATE_DOWNGRADE) {
+		return rg_cmd_failed(ctx, "downgrade with --sql requires <fromrev>:<torev>");
+	}
+	status = rg_cmd_migrate(ctx, &opts, sql);
+	free(start);
+	free(dest);
+	return status;
+}

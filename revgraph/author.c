@@ -503,22 +503,7 @@ void rg_author_yaml_scalar(struct rg_str *out, const char *s)
 		rg_str_addch(out, '\'');
 		return;
 	}
-	rg_str_addch(out, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\') {
-			rg_str_addch(out, '\\');
-			rg_str_addch(out, (char)*p);
-		} else if (*p == '\n') {
-			rg_str_adds(out, "\\n");
-		} else if (*p == '\t') {
-			rg_str_adds(out, "\\t");
-		} else if (*p < 0x20 || *p == 0x7f) {
-			rg_str_addf(out, "\\x%02x", *p);
-		} else {
-			rg_str_addch(out, (char)*p);
-		}
-	}
-	rg_str_addch(out, '"');
+	rg_py_quoted_add(out, s, '"');
 }
 
 int rg_author_render_native(struct rg_str *out, const char *path, const char *text, size_t len,

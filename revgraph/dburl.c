@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "pyrepr.h"
 #include "revgraph/db.h"
 #include "banned.h"
 
@@ -149,17 +150,6 @@ static void add_masked(struct rg_str *out, const char *url)
 	rg_str_adds(out, url);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Append `s` (n bytes) decoded as UTF-8 the way Python's
  * bytes.decode("utf-8", "replace") does: each maximal invalid subpart
@@ -235,9 +225,9 @@ static void add_unquoted(struct rg_str *out, struct rg_str *tmp, struct span s, 
 		for (; i < s.n && (unsigned char)s.p[i] < 0x80; i++) {
 			char c = s.p[i];
 
-			if (c == '%' && i + 2 < s.n && hexval(s.p[i + 1]) >= 0 &&
-			    hexval(s.p[i + 2]) >= 0) {
-				c = (char)(hexval(s.p[i + 1]) * 16 + hexval(s.p[i + 2]));
+			if (c == '%' && i + 2 < s.n && rg_hexval(s.p[i + 1]) >= 0 &&
+			    rg_hexval(s.p[i + 2]) >= 0) {
+				c = (char)(rg_hexval(s.p[i + 1]) * 16 + rg_hexval(s.p[i + 2]));
 				if (!c)
 					*has_nul = true;
 				i += 2;

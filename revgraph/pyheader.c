@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "pyrepr.h"
 #include "revgraph/str.h"
 #include "revgraph/common.h"
 #include "revgraph/revision.h"
@@ -741,16 +742,11 @@ static bool read_hex(const char *p, const char *e, size_t n, unsigned long *cp)
 	if ((size_t)(e - p) < n)
 		return false;
 	for (i = 0; i < n; i++) {
-		char c = p[i];
+		int d = rg_hexval(p[i]);
 
-		if (c >= '0' && c <= '9')
-			v = v * 16 + (unsigned long)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v * 16 + (unsigned long)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v = v * 16 + (unsigned long)(c - 'A' + 10);
-		else
+		if (d < 0)
 			return false;
+		v = v * 16 + (unsigned long)d;
 	}
 	*cp = v;
 	return true;

@@ -10,9 +10,8 @@
 
 #include "banned.h"
 
-void rg_py_repr_add(struct rg_str *out, const char *s)
+void rg_py_quoted_add(struct rg_str *out, const char *s, char quote)
 {
-	char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
 	const unsigned char *p;
 
 	rg_str_addch(out, quote);
@@ -35,12 +34,28 @@ void rg_py_repr_add(struct rg_str *out, const char *s)
 	rg_str_addch(out, quote);
 }
 
+void rg_py_repr_add(struct rg_str *out, const char *s)
+{
+	rg_py_quoted_add(out, s, (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'');
+}
+
 char *rg_py_repr(const char *s)
 {
 	struct rg_str out = RG_STR_INIT;
 
 	rg_py_repr_add(&out, s);
 	return rg_str_detach(&out);
+}
+
+int rg_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 int rg_strcasecmp_ascii(const char *a, const char *b)

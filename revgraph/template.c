@@ -521,17 +521,6 @@ static bool is_name_char(unsigned char c)
 	return is_name_start(c) || (c >= '0' && c <= '9');
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode a string literal whose opening quote is at q; prefix flags given. */
 static int lex_string(struct lex *lx, size_t start, size_t q, bool raw)
 {
@@ -609,11 +598,11 @@ static int lex_string(struct lex *lx, size_t start, size_t q, bool raw)
 					cp = cp * 8 + (uint32_t)(t[i] - '0');
 			} else {
 				for (k = 0; k < ndig; k++, i++) {
-					if (i >= lx->end || hexval(t[i]) < 0) {
+					if (i >= lx->end || rg_hexval(t[i]) < 0) {
 						rg_str_release(&s);
 						return INVALID(mk, start, "truncated \\%c escape in a string literal", c);
 					}
-					cp = cp * 16 + (uint32_t)hexval(t[i]);
+					cp = cp * 16 + (uint32_t)rg_hexval(t[i]);
 				}
 			}
 			if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {

@@ -8,11 +8,7 @@
 # in the future, are never recorded (on a file system with 1 s timestamps a
 # later edit could keep their stat data).  Usage: test_cache.sh REVGRAPH REPO_ROOT
 set -u
-RG=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 export XDG_CACHE_HOME="$T/cache"
 export REVGRAPH_CACHE_MIN_FILES=1
@@ -32,10 +28,10 @@ same() { # name args...
   got_status=$?
   if [ "$want" = "$got" ] && [ "$want_status" = "$got_status" ] &&
      cmp -s "$T/want_err" "$T/got_err"; then
-    pass=$((pass + 1))
+    ok
   else
-    fail=$((fail + 1))
-    printf 'FAIL %s: %s\n  status %s (want %s)\n' "$name" "$*" "$got_status" "$want_status"
+    bad "$name: $*"
+    printf '  status %s (want %s)\n' "$got_status" "$want_status"
     diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -20
     diff "$T/want_err" "$T/got_err" | head -10
   fi
@@ -51,17 +47,6 @@ all_same() { # name
     # shellcheck disable=SC2086
     same "$1 (read)" $c
   done
-}
-
-check() { # name condition...
-  local name=$1
-  shift
-  if "$@"; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    printf 'FAIL %s\n' "$name"
-  fi
 }
 
 pyrev() { # file id down [deps] [labels] [doc]
@@ -114,19 +99,19 @@ touch -t "$OLD" "$V"/*
 sleep 3	# the files' ctimes must be 2 s older than a run, or its entries are racy
 
 all_same "fresh project"
-check "the cache was written" test -s "$(cache_file)"
-check "the project holds nothing new" test ! -e "$V/__pycache__"
+truth "the cache was written" test -s "$(cache_file)"
+truth "the project holds nothing new" test ! -e "$V/__pycache__"
 # a run that finds nothing changed reads every file from the cache and leaves it alone
 stamp=$(stat -c %y "$(cache_file)")
 (cd "$P" && "$RG" history > /dev/null 2>&1)
-check "an unchanged project leaves the cache as it is" test "$stamp" = "$(stat -c %y "$(cache_file)")"
+truth "an unchanged project leaves the cache as it is" test "$stamp" = "$(stat -c %y "$(cache_file)")"
 
 # an edit in place that keeps the size, with the old mtime put back (only ctime tells)
 ino=$(stat -c %i "$V/4000dddd0004_merge.py")
 size=$(stat -c %s "$V/4000dddd0004_merge.py")
 inplace "$V/4000dddd0004_merge.py" "'2000bbbb0002', '3000cccc0003'" "'3000cccc0003', '2000bbbb0002'"
 touch -t "$OLD" "$V/4000dddd0004_merge.py"
-check "edited in place" test "$ino/$size" = "$(stat -c %i/%s "$V/4000dddd0004_merge.py")"
+truth "edited in place" test "$ino/$size" = "$(stat -c %i/%s "$V/4000dddd0004_merge.py")"
 all_same "edited, same size, same mtime"
 
 # an edit in place, same size, new mtime
@@ -136,7 +121,7 @@ all_same "edited, same size"
 touch "$V/3000cccc0003_branch.py"
 stamp=$(stat -c %y "$(cache_file)")
 all_same "touched"
-check "a touched file is read again and the cache rewritten" test "$stamp" != "$(stat -c %y "$(cache_file)")"
+truth "a touched file is read again and the cache rewritten" test "$stamp" != "$(stat -c %y "$(cache_file)")"
 
 rm "$V/8000bbbb0008_sql.sql"
 all_same "deleted"
@@ -164,32 +149,32 @@ for try in 1 2 3; do
   (cd "$P" && "$RG" heads > /dev/null 2>&1)
   [ $(( $(date +%s%N) - t0 )) -lt 1500000000 ] && break
 done
-check "a file changed just now is not recorded" not_recorded 9200eeee0012
-check "a file dated in the future is not recorded" not_recorded 9300ffff0013
+truth "a file changed just now is not recorded" not_recorded 9200eeee0012
+truth "a file dated in the future is not recorded" not_recorded 9300ffff0013
 all_same "racy and future files, cache dated later"
-check "a file dated in the future is not recorded, later either" not_recorded 9300ffff0013
+truth "a file dated in the future is not recorded, later either" not_recorded 9300ffff0013
 sleep 3
 all_same "racy and future files, 3 s later"
-check "a file 2 s old is recorded" recorded 9200eeee0012
-check "a file dated in the future is still not recorded" not_recorded 9300ffff0013
+truth "a file 2 s old is recorded" recorded 9200eeee0012
+truth "a file dated in the future is still not recorded" not_recorded 9300ffff0013
 touch -t "$OLD" "$V/9300ffff0013_future.py"
 rm "$V/9200eeee0012_racy.py"
 sleep 3
 all_same "future file back in the past"
-check "a file back in the past is recorded" recorded 9300ffff0013
+truth "a file back in the past is recorded" recorded 9300ffff0013
 
 # a cache file somebody else could have written is not read, and is replaced by ours
 if [ "$(id -u)" = 0 ]; then
   chown 65534:65534 "$(cache_file)"
   all_same "cache file of another user"
-  check "a cache file of another user is replaced" test "$(stat -c %u "$(cache_file)")" = 0
+  truth "a cache file of another user is replaced" test "$(stat -c %u "$(cache_file)")" = 0
 fi
 chmod 0666 "$(cache_file)"
 all_same "cache file others can write to"
-check "a cache file others can write to is replaced" test "$(stat -c %a "$(cache_file)")" = 600
+truth "a cache file others can write to is replaced" test "$(stat -c %a "$(cache_file)")" = 600
 chmod 0777 "$XDG_CACHE_HOME/revgraph"
 all_same "cache directory others can write to"
-check "a cache directory others can write to is closed" \
+truth "a cache directory others can write to is closed" \
   test "$(stat -c %a "$XDG_CACHE_HOME/revgraph")" = 700
 
 # a broken file is never cached: the same error every time
@@ -208,7 +193,7 @@ f=$(cache_file)
 size=$(stat -c %s "$f")
 printf 'X' | dd of="$f" bs=1 seek=$((size / 2)) conv=notrunc status=none
 all_same "one byte of the cache changed"
-check "the damaged cache was rewritten" test "$(stat -c %s "$(cache_file)")" -gt 100
+truth "the damaged cache was rewritten" test "$(stat -c %s "$(cache_file)")" -gt 100
 truncate -s $((size / 3)) "$(cache_file)"
 all_same "truncated cache"
 : > "$(cache_file)"
@@ -229,11 +214,11 @@ rm -rf "$XDG_CACHE_HOME"
 
 # switched off
 REVGRAPH_NO_CACHE=1 "$RG" -c "$P/alembic.ini" heads > /dev/null 2>&1
-check "REVGRAPH_NO_CACHE=1 writes no cache" test ! -e "$XDG_CACHE_HOME"
+truth "REVGRAPH_NO_CACHE=1 writes no cache" test ! -e "$XDG_CACHE_HOME"
 
 # small directories are not cached by default
 REVGRAPH_CACHE_MIN_FILES= "$RG" -c "$P/alembic.ini" heads > /dev/null 2>&1
-check "a small directory is not cached" test ! -e "$XDG_CACHE_HOME"
+truth "a small directory is not cached" test ! -e "$XDG_CACHE_HOME"
 
 # what running migrations reads from a revision comes back too: `transactional: false`
 # (else VACUUM is refused) and whether a .py upgrade() does anything
@@ -253,7 +238,7 @@ for c in "upgrade heads --sql" "upgrade bbbb00000002 --sql" "downgrade bbbb00000
   same "migration (read)" $c
 done
 out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
-check "a non-transactional revision runs from the cache" test "${out#*VACUUM;}" != "$out"
+truth "a non-transactional revision runs from the cache" test "${out#*VACUUM;}" != "$out"
 # a body that cannot run is not cached with its header: the same error, file:line, every time
 printf 'revision: dddd00000004\ndown_revision: 3000cccc0003\nmessage: bad body\nupgrade: SELECT 4\ndowngrade:\n  - no_such_operation: t\n' \
   > "$V/4_bad.yaml"
@@ -266,14 +251,14 @@ for c in "upgrade heads --sql" "downgrade dddd00000004:base --sql"; do
   same "unrunnable body (read)" $c
 done
 out=$(cd "$P" && "$RG" downgrade dddd00000004:base --sql 2>&1)
-check "an unrunnable body is reported from the cache too" test "${out#*4_bad.yaml:6}" != "$out"
+truth "an unrunnable body is reported from the cache too" test "${out#*4_bad.yaml:6}" != "$out"
 rm "$V/4_bad.yaml"
 sed -i 's/^    pass$/    op.drop_table("t")/' "$V/3000cccc0003_noop.py"
 touch -t "$OLD" "$V/3000cccc0003_noop.py"
 same "python body (write)" upgrade heads --sql
 same "python body (read)" upgrade heads --sql
 out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
-check "a python upgrade() that does something is refused from the cache" test "${out#*Python code}" != "$out"
+truth "a python upgrade() that does something is refused from the cache" test "${out#*Python code}" != "$out"
 
 # a cached body keeps the revision's lock_timeout (PostgreSQL --sql needs no server)
 P2=$P
@@ -288,7 +273,7 @@ sleep 3
 same "lock_timeout (write)" upgrade heads --sql
 same "lock_timeout (read)" upgrade heads --sql
 out=$(cd "$P" && "$RG" upgrade heads --sql 2>&1)
-check "a cached body keeps its lock_timeout" test "${out#*SET lock_timeout = \'750ms\';}" != "$out"
+truth "a cached body keeps its lock_timeout" test "${out#*SET lock_timeout = \'750ms\';}" != "$out"
 P=$P2
 V="$P/versions"
 
@@ -304,9 +289,8 @@ done
 touch -t "$OLD" "$V"/* "$V"
 export REVGRAPH_CACHE_MIN_FILES=
 all_same "150 revisions"
-check "a directory of 150 revisions is cached" test -s "$(cache_file)"
+truth "a directory of 150 revisions is cached" test -s "$(cache_file)"
 sed -i "s/message of $prev/message of XXXXXXXXXXXX/" "$V/${prev}_r.py"
 all_same "150 revisions, one edited"
 
-printf '%d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" = 0 ]
+finish ""

@@ -3,37 +3,12 @@
 # file:line:column), a non-zero exit, and Alembic's exact texts where
 # revgraph mirrors Alembic.  Usage: test_errors.sh REVGRAPH REPO_ROOT
 set -u
-RG=$1
-ROOT=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-check() { # name expected_status expected_stdout -- command...
-  local name=$1 want_status=$2 want_out=$3
-  shift 4
-  local out status
-  out=$("$@" 2>"$T/stderr")
-  status=$?
-  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    printf 'FAIL %s\n  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
-      "$name" "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
-  fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 project() { # dir: a fresh native project with versions/
   rm -rf "$T/$1"
   mkdir -p "$T/$1/versions"
   printf '[alembic]\nscript_location = %%(here)s\n' > "$T/$1/alembic.ini"
-}
-
-rev() { # dir file revision down [extra yaml]
-  printf 'revision: "%s"\ndown_revision: %s\nmessage: m %s\n%s' "$3" "$4" "$3" "${5:-}" \
-    > "$T/$1/versions/$2"
 }
 
 cd "$T"
@@ -120,5 +95,4 @@ check "example project loads" 0 "0b0000000020 (head)
 800000000008 (networking) (head)
 e0000000000e (lib) (effective head)" -- "$RG" -c "$ROOT/versions-example/alembic.ini" heads
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish ""

@@ -6,45 +6,7 @@
 # editor chosen and failing as Alembic's does.
 # Usage: test_init.sh REVGRAPH REPO_ROOT
 set -u
-RG=$1
-ROOT=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
-
-check() { # name expected_status expected_stdout -- command...
-  local name=$1 want_status=$2 want_out=$3
-  shift 4
-  local out status
-  out=$("$@" 2>"$T/stderr" </dev/null)
-  status=$?
-  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
-    ok
-  else
-    bad "$name"
-    printf '  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
-      "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
-  fi
-}
-
-eq() { # name got want
-  if [ "$2" = "$3" ]; then ok; else bad "$1"; printf '  got:  %s\n  want: %s\n' "$2" "$3"; fi
-}
-
-truth() { # name command...: the command must succeed
-  local name=$1
-  shift
-  if "$@"; then ok; else bad "$name"; fi
-}
-
-quiet() { "$@" >/dev/null; }
-
-# what a directory holds, recursively, one path a line
-tree() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort); }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 unset ALEMBIC_CONFIG REVGRAPH_TEMPLATES EDITOR VISUAL
 export REVGRAPH_NO_CACHE=1
@@ -362,5 +324,4 @@ eq "edit current: the rows' files" "$(LC_ALL=C sort "$T/edited")" "$V/b.yaml
 $V/c.yaml"
 check "edit: needs a revision" 2 "" -- "$RG" edit
 
-echo "test_init: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "test_init: "

@@ -4,34 +4,7 @@
 # checks made before anything runs, and concurrent runners.
 # Usage: test_migrate.sh REVGRAPH REPO_ROOT
 set -u
-RG=$1
-ROOT=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
-
-check() { # name expected_status expected_stdout -- command...
-  local name=$1 want_status=$2 want_out=$3
-  shift 4
-  local out status
-  out=$("$@" 2>"$T/stderr" </dev/null)
-  status=$?
-  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
-    ok
-  else
-    bad "$name"
-    printf '  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
-      "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
-  fi
-}
-
-eq() { # name got want
-  if [ "$2" = "$3" ]; then ok; else bad "$1"; printf '  got:  %s\n  want: %s\n' "$2" "$3"; fi
-}
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 rows() { sqlite3 "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' ' '; }
 dump() { sqlite3 "$1" .dump; }
@@ -41,11 +14,6 @@ project() { # dir: a fresh native project with versions/ and a SQLite URL
   mkdir -p "$T/$1/versions"
   printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = sqlite:///%%(here)s/db.sqlite\n%s' \
     "${2:-}" > "$T/$1/alembic.ini"
-}
-
-rev() { # dir file revision down upgrade-yaml [extra header]
-  printf 'revision: "%s"\ndown_revision: %s\nmessage: m %s\n%s%s\n' "$3" "$4" "$3" "${6:-}" "$5" \
-    > "$T/$1/versions/$2"
 }
 
 # --- the example project, up and down ---------------------------------------
@@ -885,5 +853,4 @@ grep -qx "rebuilding table 'big': 10000 of 10000 rows copied" "$T/progress.pty" 
 eq "progress: the rebuild ran" "$(sqlite3 db.sqlite "SELECT \"notnull\" FROM pragma_table_info('big') WHERE name = 'v'")|$(sqlite3 db.sqlite 'SELECT count(*) FROM big')" "0|10000"
 cd "$T"
 
-echo "migrate: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "migrate: "

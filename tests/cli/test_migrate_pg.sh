@@ -6,17 +6,13 @@
 # pg_virtualenv); skips without one unless RG_REQUIRE_PG=1.
 # Usage: test_migrate_pg.sh REVGRAPH REPO_ROOT
 set -u
-RG=$1
-ROOT=$2
-T=$(mktemp -d)
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 DBS=()
 cleanup() {
   for d in "${DBS[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1; done
   rm -rf "$T"
 }
 trap cleanup EXIT
-pass=0
-fail=0
 
 if ! psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
   if [ "${RG_REQUIRE_PG:-}" = 1 ]; then
@@ -27,28 +23,6 @@ if ! psql -X -q -d postgres -c 'SELECT 1' >/dev/null 2>&1; then
   exit 0
 fi
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
-
-check() { # name expected_status expected_stdout -- command...
-  local name=$1 want_status=$2 want_out=$3
-  shift 4
-  local out status
-  out=$("$@" 2>"$T/stderr" </dev/null)
-  status=$?
-  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
-    ok
-  else
-    bad "$name"
-    printf '  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
-      "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
-  fi
-}
-
-eq() { # name got want
-  if [ "$2" = "$3" ]; then ok; else bad "$1"; printf '  got:  %s\n  want: %s\n' "$2" "$3"; fi
-}
-
 q() { psql -X -q -A -t -d "$1" -c "$2"; }
 rows() { q "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' ' '; }
 newdb() { local d="rg_cli_$$_$1"; dropdb --if-exists "$d" >/dev/null 2>&1; createdb "$d"; DBS+=("$d"); echo "$d"; }
@@ -58,11 +32,6 @@ project() { # dir db [extra ini]
   mkdir -p "$T/$1/versions"
   printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = postgresql:///%s\n%s' "$2" "${3:-}" \
     > "$T/$1/alembic.ini"
-}
-
-rev() { # dir file revision down upgrade-yaml [extra header]
-  printf 'revision: "%s"\ndown_revision: %s\nmessage: m %s\n%s%s\n' "$3" "$4" "$3" "${6:-}" "$5" \
-    > "$T/$1/versions/$2"
 }
 
 # --- the example project ------------------------------------------------------
@@ -424,5 +393,4 @@ q "$db" "DELETE FROM orders WHERE id = 10"
 eq "exdata: cascade" "$(q "$db" "SELECT count(*) FROM order_line")" "2"
 cd "$T"
 
-echo "migrate_pg: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish "migrate_pg: "

@@ -7,43 +7,7 @@
 # team workflow: init -> revision -> two branches -> merge heads -> upgrade.
 # Usage: test_revision.sh REVGRAPH REPO_ROOT
 set -u
-RG=$1
-ROOT=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
-
-check() { # name expected_status expected_stdout -- command...
-  local name=$1 want_status=$2 want_out=$3
-  shift 4
-  local out status
-  out=$("$@" 2>"$T/stderr" </dev/null)
-  status=$?
-  if [ "$status" = "$want_status" ] && [ "$out" = "$want_out" ]; then
-    ok
-  else
-    bad "$name"
-    printf '  status %s (want %s)\n  stdout: %s\n  want:   %s\n  stderr: %s\n' \
-      "$status" "$want_status" "$out" "$want_out" "$(cat "$T/stderr")"
-  fi
-}
-
-eq() { # name got want
-  if [ "$2" = "$3" ]; then ok; else bad "$1"; printf '  got:  %s\n  want: %s\n' "$2" "$3"; fi
-}
-
-truth() { # name command...: the command must succeed
-  local name=$1
-  shift
-  if "$@"; then ok; else bad "$name"; fi
-}
-
-quiet() { "$@" >/dev/null 2>&1; }
-listing() { (cd "$1" && find . -mindepth 1 | LC_ALL=C sort); }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 unset ALEMBIC_CONFIG REVGRAPH_TEMPLATES EDITOR VISUAL
 export REVGRAPH_NO_CACHE=1 TZ=UTC
@@ -53,7 +17,7 @@ export SOURCE_DATE_EPOCH=1795311522
 # ---------------------------------------------------------------- a new native project
 mkdir "$T/n"
 cd "$T/n"
-quiet "$RG" init migrations
+silent "$RG" init migrations
 V=$T/n/migrations/versions
 out=$(env -u SOURCE_DATE_EPOCH "$RG" revision -m "create account table" 2>&1)
 truth "revision: a random 12-hex id" \
@@ -151,9 +115,9 @@ check "current after the merges" 0 "n2 (head)" -- "$RG" current
 cp -r "$T/n" "$T/dup"
 cd "$T/dup"
 D=$T/dup/migrations/versions
-quiet "$RG" revision -m left --rev-id l1
-quiet "$RG" revision -m right --head n2 --splice --rev-id r1
-quiet "$RG" merge heads -m "merge by ann" --rev-id ma
+silent "$RG" revision -m left --rev-id l1
+silent "$RG" revision -m right --head n2 --splice --rev-id r1
+silent "$RG" merge heads -m "merge by ann" --rev-id ma
 sed -e 's/ma/mb/; s/merge by ann/merge by bob/' "$D/ma_merge_by_ann.yaml" >"$D/mb_merge_by_bob.yaml"
 check "two merges of the same fork: two heads" 0 "ma (other) (head)
 mb (other) (head)" -- "$RG" heads
@@ -199,7 +163,7 @@ ini() { # key value: set (or replace) a key of [alembic]
 }
 mkdir "$T/f"
 cd "$T/f"
-quiet "$RG" init m
+silent "$RG" init m
 F=$T/f/m/versions
 ini file_template '%%(year)d_%%(month).2d_%%(day).2d_%%(hour).2d%%(minute).2d%%(second).2d-%%(epoch)s-%%(rev)s_%%(slug)s'
 check "file_template: every token" 0 "Generating $F/2026_11_22_013842-1795311522-bbb111_tmpl_test.yaml ...  done" -- \
@@ -216,7 +180,7 @@ check "file_template: a number format for text" 255 \
   "FAILED: file_template '%(slug)d': %d format needs a number, but 'slug' is text" -- \
   "$RG" revision -m x --rev-id c2
 ini file_template '%%(slug)s'
-quiet "$RG" revision -m same --rev-id c2
+silent "$RG" revision -m same --rev-id c2
 check "a file name made twice is refused" 255 \
   "FAILED: File $F/same.yaml already exists; file_template '%(slug)s' makes the same name twice" -- \
   "$RG" revision -m same --rev-id c3
@@ -274,7 +238,7 @@ eq "naive local time" "$(grep '^create_date' "$F/0708-t4.yaml")" "create_date: 2
 # ---------------------------------------------------------------- version paths
 mkdir "$T/v"
 cd "$T/v"
-quiet "$RG" init s
+silent "$RG" init s
 ini version_locations '%(here)s/s/versions:%(here)s/lib'
 check "several locations, a new root: --version-path needed" 255 \
   "FAILED: Multiple version locations present, please specify --version-path" -- "$RG" revision -m x
@@ -317,7 +281,7 @@ check "versions-example: upgrade heads" 0 "" -- "$RG" upgrade heads
 # ---------------------------------------------------------------- templates
 mkdir "$T/q"
 cd "$T/q"
-quiet "$RG" init -t sql db
+silent "$RG" init -t sql db
 Q=$T/q/db/versions
 check "sql project: a .sql file" 0 "Generating $Q/a1_create_t.sql ...  done" -- "$RG" revision -m "create t" --rev-id a1
 eq "the SQL file" "$(cat "$Q/a1_create_t.sql" 2>/dev/null)" "-- revision: 'a1'
@@ -427,5 +391,4 @@ check "alembic: a template outside the Mako subset" 255 \
   "$RG" revision -m y --rev-id e40000000004 --head d30000000003
 eq "alembic: nothing written" "$(ls "$A" | wc -l)" "$before"
 
-echo "test_revision: $pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish "test_revision: "

@@ -32,6 +32,8 @@ import shutil
 import sys
 import tempfile
 
+import alembic_files
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 WORDS = (
@@ -196,13 +198,6 @@ def _message(rng):
     elif roll < 0.12:
         msg = "x" * rng.randint(41, 60) + " " + msg  # long slug, truncated
     return msg
-
-
-def _slug(message, length=40):
-    slug = "_".join(re.findall(r"\w+", message or "")).lower()
-    if len(slug) > length:
-        slug = slug[:length].rsplit("_", 1)[0] + "_"
-    return slug
 
 
 def _new_label(rng, g, used):
@@ -377,7 +372,7 @@ def generate(seed, index=0, n=None):
     # file names
     names = set()
     for r in g.revs:
-        slug = _slug(r.message)
+        slug = alembic_files.slug(r.message)
         if g.file_template:
             d = r.create_date
             base = "%d_%02d_%02d_%02d%02d-%s_%s" % (

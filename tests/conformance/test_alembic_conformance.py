@@ -28,7 +28,6 @@ the exit status is 0 iff nothing failed.
 import argparse
 import difflib
 import itertools
-import multiprocessing
 import os
 import random
 import re
@@ -43,6 +42,7 @@ sys.path.insert(0, HERE)
 
 import alembic_sorted  # noqa: E402  (patches os.listdir, loads alembic)
 import graphgen  # noqa: E402
+import runner  # noqa: E402
 
 MAX_REPORTED = 10
 REVGRAPH_TIMEOUT = 30
@@ -312,6 +312,7 @@ def compare_one(binary, argv, cwd, labels, accept_crash, deliberate=None):
 
 def process_graph(task):
     (index, seed, binary, template, workroot, keep, accept_crash) = task
+    runner.leak_check_graph(index)
     g = graphgen.generate(seed, index)
     rng = random.Random("commands:%s:%s" % (seed, index))
     gdir = os.path.join(workroot, "graph-%04d" % index)
@@ -340,6 +341,7 @@ def process_graph(task):
 def process_broken(task):
     (binary, template, workroot, keep, accept_crash) = task
     outcomes = []
+    runner.leak_check_graph(0)
     std = [["heads"], ["heads", "-v"], ["heads", "--resolve-dependencies"],
            ["branches"], ["branches", "-v"], ["history"], ["history", "-v"],
            ["history", "-r", "aaaa00000001:"], ["show", "aaaa00000001"],
@@ -428,38 +430,22 @@ def main(argv=None):
     elif not args.revgraph:
         ap.error("--revgraph is required (or --self-test)")
 
-    seed = args.seed
-    if seed is None:
-        seed = str(random.SystemRandom().randrange(10 ** 9))
+    seed = runner.pick_seed(args.seed)
     print("conformance seed: %s (reproduce with --seed %s)" % (seed, seed), flush=True)
     print("alembic %s at %s; revgraph %s" % (
         alembic_sorted.ALEMBIC_VERSION, os.path.dirname(alembic_sorted.alembic.__file__),
         args.revgraph), flush=True)
 
     binary = SELF_TEST if args.self_test else os.path.abspath(args.revgraph)
-    if not args.self_test and not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        print("revgraph binary %s does not exist or is not executable" % binary)
-        print("0 passed, 1 failed")
+    if not args.self_test and runner.missing_binary(binary):
         return 1
 
     t0 = time.time()
     tmp_root = tempfile.mkdtemp(prefix="rg-conformance-")
     try:
         if not args.self_test:
-            # snapshot an ELF binary so a rebuild during the run cannot interfere
-            with open(binary, "rb") as f:
-                is_elf = f.read(4) == b"\x7fELF"
-            if is_elf:
-                snap = os.path.join(tmp_root, "revgraph")
-                shutil.copy2(binary, snap)
-                binary = snap
-        if args.keep:
-            workroot = os.path.abspath(args.keep)
-            os.makedirs(workroot, exist_ok=True)
-        else:
-            workroot = os.path.join(tmp_root, "work")
-            os.makedirs(workroot)
-        workroot = os.path.realpath(workroot)
+            binary = runner.snapshot_binary(binary, tmp_root)
+        workroot = runner.make_workroot(args.keep, tmp_root)
         template = graphgen.make_template(os.path.join(tmp_root, "template"))
 
         indices = args.only if args.only else list(range(args.graphs))
@@ -469,18 +455,7 @@ def main(argv=None):
             tasks.insert(0, ("broken", (binary, template, workroot, bool(args.keep),
                                         args.accept_identical_crash)))
 
-        results = []
-        if args.jobs > 1 and len(tasks) > 1:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(args.jobs) as pool:
-                for n, res in enumerate(pool.imap_unordered(_worker, tasks), 1):
-                    results.append(res)
-                    if n % 25 == 0:
-                        print("  ... %d/%d tasks done (%.0fs)" % (n, len(tasks), time.time() - t0),
-                              flush=True)
-        else:
-            for task in tasks:
-                results.append(_worker(task))
+        results = runner.run_tasks(_worker, tasks, args.jobs, t0)
         results.sort(key=lambda r: r[0])
 
         passed = failed = 0

@@ -60,7 +60,6 @@ import argparse
 import collections
 import difflib
 import json
-import multiprocessing
 import os
 import random
 import re
@@ -76,9 +75,11 @@ from urllib.parse import quote
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import alembic_files  # noqa: E402
 import alembic_sorted  # noqa: E402  (patches os.listdir, loads alembic)
 import graphgen  # noqa: E402
 from normalize import normalize  # noqa: E402
+import runner  # noqa: E402
 
 REVGRAPH_TIMEOUT = 60
 MAX_REPORTED = 8
@@ -171,42 +172,6 @@ else:
     run_migrations_online()
 '''
 
-LOGGING_INI = '''
-[loggers]
-keys = root,sqlalchemy,alembic
-
-[handlers]
-keys = console
-
-[formatters]
-keys = generic
-
-[logger_root]
-level = WARN
-handlers = console
-qualname =
-
-[logger_sqlalchemy]
-level = WARN
-handlers =
-qualname = sqlalchemy.engine
-
-[logger_alembic]
-level = INFO
-handlers =
-qualname = alembic
-
-[handler_console]
-class = StreamHandler
-args = (sys.stderr,)
-level = NOTSET
-formatter = generic
-
-[formatter_generic]
-format = %(levelname)-5.5s [%(name)s] %(message)s
-datefmt = %H:%M:%S
-'''
-
 PY_REVISION = '''\
 """{doc}"""
 from alembic import op
@@ -247,7 +212,7 @@ class Spec(object):
         graphgen.make_migration_safe(g)
         for r in g.revs:
             r.message = graphgen.plain_message(r.message, r.id)
-            r.filename = "%s_%s" % (r.id, graphgen._slug(r.message))
+            r.filename = "%s_%s" % (r.id, alembic_files.slug(r.message))
         self.g = g
         self.index = index
         self.seed = seed
@@ -283,7 +248,7 @@ def ini_text(spec, url, schema):
         lines.append("version_table_schema = %s" % schema)
     if spec.per_migration:
         lines.append("transaction_per_migration = %s" % spec.per_migration)
-    return "\n".join(lines) + "\n" + LOGGING_INI
+    return "\n".join(lines) + "\n\n" + alembic_files.LOGGING_INI
 
 
 def write_twins(spec, root, self_test=False):
@@ -1302,6 +1267,7 @@ def interop_sequence(ctx, shared, ref, a_dir, r_dir, schema, rng, ncmds, name):
 
 def process_graph(task):
     (index, seed, binary, workroot, keep, quick, pg_ok, interop, self_test) = task
+    runner.leak_check_graph(index)
     spec = Spec(seed, index, quick)
     gdir = os.path.join(workroot, "graph-%04d" % index)
     if os.path.exists(gdir):
@@ -1454,17 +1420,13 @@ def main(argv=None):
     elif not args.revgraph:
         ap.error("--revgraph is required (or --self-test)")
 
-    seed = args.seed
-    if seed is None:
-        seed = str(random.SystemRandom().randrange(10 ** 9))
+    seed = runner.pick_seed(args.seed)
     print("migrate conformance seed: %s (reproduce with --seed %s)" % (seed, seed), flush=True)
     print("alembic %s at %s; revgraph %s" % (
         alembic_sorted.ALEMBIC_VERSION, os.path.dirname(alembic_sorted.alembic.__file__),
         args.revgraph), flush=True)
     binary = os.path.abspath(args.revgraph)
-    if not args.self_test and not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        print("revgraph binary %s does not exist or is not executable" % binary)
-        print("0 passed, 1 failed")
+    if not args.self_test and runner.missing_binary(binary):
         return 1
 
     pg_reason = PgServer().probe()
@@ -1489,38 +1451,15 @@ def main(argv=None):
             with open(binary, "w") as f:
                 f.write(SELF_TEST_SCRIPT % HERE)
             os.chmod(binary, 0o755)
-            is_elf = False
         else:
-            with open(binary, "rb") as f:
-                is_elf = f.read(4) == b"\x7fELF"
-        if is_elf:
-            # snapshot so a rebuild during the run cannot interfere
-            snap = os.path.join(tmp_root, "revgraph")
-            shutil.copy2(binary, snap)
-            binary = snap
-        if args.keep:
-            workroot = os.path.abspath(args.keep)
-            os.makedirs(workroot, exist_ok=True)
-        else:
-            workroot = os.path.join(tmp_root, "work")
-            os.makedirs(workroot)
-        workroot = os.path.realpath(workroot)
+            binary = runner.snapshot_binary(binary, tmp_root)
+        workroot = runner.make_workroot(args.keep, tmp_root)
         indices = args.only if args.only else list(range(graphs))
         every = max(1, args.interop_every)
         tasks = [(i, seed, binary, workroot, bool(args.keep), args.quick, pg_ok,
                   i % every == 0, args.self_test) for i in indices]
-        results = []
-        if args.jobs > 1 and len(tasks) > 1:
-            ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(args.jobs, maxtasksperchild=8) as pool:
-                for n, res in enumerate(pool.imap_unordered(_worker, tasks), 1):
-                    results.append(res)
-                    if n % 8 == 0:
-                        print("  ... %d/%d graphs done (%.0fs)" % (n, len(tasks), time.time() - t0),
-                              flush=True)
-        else:
-            for task in tasks:
-                results.append(_worker(task))
+        results = runner.run_tasks(_worker, tasks, args.jobs, t0, what="graphs", every=8,
+                                   maxtasksperchild=8)
         results.sort(key=lambda r: r[0])
 
         passed = failed = 0

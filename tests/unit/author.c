@@ -171,6 +171,9 @@ static void test_yaml_scalar(void **state)
 	rg_author_yaml_scalar(&s, "a\nb\t\"c\\\x01");
 	assert_string_equal(s.buf, "\"a\\nb\\t\\\"c\\\\\\x01\"");
 	rg_str_reset(&s);
+	rg_author_yaml_scalar(&s, "a\rb");
+	assert_string_equal(s.buf, "\"a\\rb\"");
+	rg_str_reset(&s);
 	rg_author_yaml_scalar(&s, "");
 	assert_string_equal(s.buf, "''");
 	rg_str_release(&s);
