@@ -573,6 +573,16 @@ static int load_ops(struct rg_sql_script *out, struct step_engine *eng, struct r
 	return err;
 }
 
+/* An Alembic .py revision's body: nothing to run for a no-op, else a refusal. */
+static int python_body(const struct rg_revision *rev, const struct rg_step *s)
+{
+	if (rev->body_is_noop)
+		return 0;
+	return rg_error_set(RG_EUNSUPPORTED,
+			    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
+			    rev->path, s->upgrade ? "upgrade" : "downgrade");
+}
+
 /* The statements a revision step runs, read and checked before anything runs. */
 static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
 		     const struct rg_step *s)
@@ -584,13 +594,8 @@ static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct 
 	size_t len, i, line = 0, before;
 	int err;
 
-	if (rev->kind == RG_REVFILE_PY) {
-		if (rev->body_is_noop)
-			return 0;
-		return rg_error_set(RG_EUNSUPPORTED,
-				    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
-				    rev->path, s->upgrade ? "upgrade" : "downgrade");
-	}
+	if (rev->kind == RG_REVFILE_PY)
+		return python_body(rev, s);
 	if (rev->bodies) {
 		/* read with the header (from the header cache): the file need not be read again */
 		const struct rg_body *b = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
@@ -655,13 +660,8 @@ static int body_src_open(struct body_src *src, const struct runner *r, const str
 	int err;
 
 	memset(src, 0, sizeof(*src));
-	if (rev->kind == RG_REVFILE_PY) {
-		if (rev->body_is_noop)
-			return 0;
-		return rg_error_set(RG_EUNSUPPORTED,
-				    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
-				    rev->path, s->upgrade ? "upgrade" : "downgrade");
-	}
+	if (rev->kind == RG_REVFILE_PY)
+		return python_body(rev, s);
 	if (rev->bodies) {
 		/* read with the header (from the header cache): the file need not be read again */
 		src->body = s->upgrade ? &rev->bodies->up : &rev->bodies->down;

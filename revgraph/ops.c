@@ -170,6 +170,23 @@ void rg_sql_add_literal(struct rg_str *out, const char *s)
 	rg_str_addch(out, '\'');
 }
 
+/*
+ * The closing quote of the '...' or "..." that starts at `p` (a doubled
+ * quote stays inside), or the terminating NUL when there is none.
+ */
+static const char *quote_end(const char *p)
+{
+	char q = *p;
+
+	for (p++; *p; p++)
+		if (*p == q) {
+			if (p[1] != q)
+				break;
+			p++;
+		}
+	return p;
+}
+
 int rg_sql_check_fragment(const char *frag, bool comma_ok, const char *path, size_t line,
 			  const char *op, const char *key)
 {
@@ -178,14 +195,7 @@ int rg_sql_check_fragment(const char *frag, bool comma_ok, const char *path, siz
 
 	for (p = frag; *p && !why; p++) {
 		if (*p == '\'' || *p == '"') {
-			char q = *p;
-
-			for (p++; *p; p++)
-				if (*p == q) {
-					if (p[1] != q)
-						break;
-					p++;
-				}
+			p = quote_end(p);
 			if (!*p) {
 				why = "has an unterminated quote";
 				break;	/* p is on the NUL: the loop's p++ would pass it */
@@ -320,14 +330,7 @@ static bool wrapped(const char *e)
 		return false;
 	for (p = e; *p; p++) {
 		if (*p == '\'' || *p == '"') {
-			char q = *p;
-
-			for (p++; *p; p++)
-				if (*p == q) {
-					if (p[1] != q)
-						break;
-					p++;
-				}
+			p = quote_end(p);
 			if (!*p)
 				return false;
 			continue;

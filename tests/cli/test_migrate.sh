@@ -258,7 +258,12 @@ if grep -q 'Waiting for the migration lock, held by revgraph pid' "$T"/c?.log; t
 printf 'revgraph.lock_timeout = 0.3\n' >> alembic.ini
 before=$(rows db.sqlite)
 "$RG" upgrade heads 2>/dev/null </dev/null & holder=$!
-sleep 0.3
+# start waiting once the holder has the lock (its line is in the lock file),
+# not after a fixed sleep that a loaded machine can outrun
+for _ in $(seq 100); do
+  grep -q 'pid' db.sqlite.revgraph-lock 2>/dev/null && break
+  sleep 0.1
+done
 out=$("$RG" upgrade heads 2>/dev/null </dev/null); status=$?
 wait $holder
 case "$out" in

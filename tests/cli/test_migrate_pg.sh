@@ -201,7 +201,12 @@ sed -i '/ddl_lock_timeout/d' alembic.ini
 eq "lock_timeout from the revision only" "$(grep -E "^(SET|RESET) lock_timeout" lt.sql | tr '\n' ' ')" "SET lock_timeout = '200ms'; "
 check "ops upgrade 3" 0 "" -- "$RG" upgrade oooo00000003
 psql -X -q -d "$db" -c "BEGIN; LOCK TABLE account; SELECT pg_sleep(4); COMMIT" >/dev/null 2>&1 & holder=$!
-sleep 0.5
+# go on once the lock is granted, not after a fixed sleep a loaded machine can outrun
+for _ in $(seq 100); do
+  [ "$(psql -X -Atq -d "$db" -c "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+    WHERE c.relname = 'account' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ] && break
+  sleep 0.05
+done
 start=$(date +%s%N)
 out=$("$RG" upgrade heads 2>/dev/null </dev/null); status=$?
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
