@@ -2284,7 +2284,7 @@ static int parse_expression(struct parser *ps)
 	static const char *const ends[] = { "|", "}" };
 	static const char *const close[] = { "}" };
 	struct mk *mk = ps->mk;
-	size_t start = ps->pos, body = start + 2, stop, which, fend = 0;
+	size_t start = ps->pos, body = start + 2, stop = 0, which = 0, fend = 0;
 	struct lex lx;
 	struct node *n;
 
