@@ -7,6 +7,7 @@
 # Usage: test_migrate_pg.sh REVGRAPH REPO_ROOT
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
 DBS=()
 cleanup() {
   for d in "${DBS[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1; done
@@ -28,10 +29,7 @@ rows() { q "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' '
 newdb() { local d="rg_cli_$$_$1"; dropdb --if-exists "$d" >/dev/null 2>&1; createdb "$d"; DBS+=("$d"); echo "$d"; }
 
 project() { # dir db [extra ini]
-  rm -rf "$T/$1"
-  mkdir -p "$T/$1/versions"
-  printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = postgresql:///%s\n%s' "$2" "${3:-}" \
-    > "$T/$1/alembic.ini"
+  project_at "$1" "postgresql:///$2" "${3:-}"
 }
 
 # --- the example project ------------------------------------------------------
@@ -232,21 +230,7 @@ cd "$T"
 # --- column and constraint operations: plain ALTER TABLE --------------------------
 db=$(newdb alter)
 project alter "$db"
-rev alter 1.yaml aaaa00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: name, type: string(50), nullable: false}
-      - {name: legacy, type: text}
-  - create_table: item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer}
-      - {name: qty, type: integer}
-  - sql: |
-      INSERT INTO account VALUES (1, '"'"'ann'"'"', '"'"'x'"'"'), (2, '"'"'bob'"'"', NULL);
-      INSERT INTO item VALUES (1, 1, 5), (2, 2, -1), (3, 2, 7)'
+alter_base_rev alter ''
 rev alter 2.yaml aaaa00000002 aaaa00000001 '
 upgrade:
   - batch_alter_table: account
@@ -320,30 +304,7 @@ cd "$T"
 # (test_migrate.sh runs the same two revisions on SQLite)
 db=$(newdb portable)
 project portable "$db"
-rev portable 1.yaml pppp00000001 null '
-upgrade:
-  - create_table: acct
-    columns:
-      - {name: id, type: integer, primary_key: true}
-  - create_table: member
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: email, type: text, unique: true}
-      - {name: n, type: integer, check: n > 0}
-      - {name: acct_id, type: integer, references: acct.id}
-  - add_column: member
-    column: {name: owner_id, type: integer, references: acct.id}'
-rev portable 2.yaml pppp00000002 pppp00000001 '
-upgrade:
-  - drop_constraint: uq_member_email
-    table: member
-  - drop_constraint: ck_member_n
-    table: member
-  - drop_constraint: fk_member_acct_id_acct
-    table: member
-  - drop_constraint: fk_member_owner_id_acct
-    table: member
-downgrade: []'
+portable_revs portable
 cd "$T/portable"
 check "portable: create" 0 "" -- "$RG" upgrade pppp00000001
 eq "portable: the rule's names" "$(q "$db" "SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'member'::regclass")" \
