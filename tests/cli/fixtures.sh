@@ -62,3 +62,34 @@ upgrade:
     table: member
 downgrade: []'
 }
+
+# versions/1.yaml and 2.yaml of the "ops" project: create_table with
+# defaults, a CHECK, identity and a cascading foreign key, an expression
+# index, then add_column and rename_table.  account_extra is written after
+# account's last column: more columns, each "\n      - {...}", for the types
+# only PostgreSQL has.
+ops_revs() { # dir account_extra
+  rev "$1" 1.yaml oooo00000001 null '
+upgrade:
+  - create_table: account
+    columns:
+      - {name: id, type: integer, primary_key: true, autoincrement: true}
+      - {name: email, type: string(200), nullable: false, default: "it'"'"'s"}
+      - {name: order, type: "numeric(10,2)", default: 0, check: "\"order\" >= 0"}'"$2"'
+  - create_table: Item
+    columns:
+      - {name: id, type: integer, primary_key: true}
+      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
+  - create_index: ix_account_email
+    table: account
+    columns: [email]
+    expressions: ["lower(email)"]
+    unique: true
+    where: email IS NOT NULL'
+  rev "$1" 2.yaml oooo00000002 oooo00000001 '
+upgrade:
+  - add_column: account
+    column: {name: note, type: text, default: ""}
+  - rename_table: Item
+    new_name: items'
+}

@@ -290,29 +290,7 @@ grep -q '^INFO  \[alembic.runtime.migration\] Running upgrade ' "$T/pty.out" && 
 
 # --- schema operations ---------------------------------------------------------
 project ops
-rev ops 1.yaml oooo00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true, autoincrement: true}
-      - {name: email, type: string(200), nullable: false, default: "it'"'"'s"}
-      - {name: order, type: "numeric(10,2)", default: 0, check: "\"order\" >= 0"}
-  - create_table: Item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
-  - create_index: ix_account_email
-    table: account
-    columns: [email]
-    expressions: ["lower(email)"]
-    unique: true
-    where: email IS NOT NULL'
-rev ops 2.yaml oooo00000002 oooo00000001 '
-upgrade:
-  - add_column: account
-    column: {name: note, type: text, default: ""}
-  - rename_table: Item
-    new_name: items'
+ops_revs ops ''
 cd "$T/ops"
 check "ops upgrade" 0 "" -- "$RG" upgrade heads
 eq "ops schema" "$(sqlite3 db.sqlite "SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY 1" | tr '\n' ' ')" \

@@ -130,32 +130,10 @@ if grep -q 'Waiting for the migration lock, held by pid' "$T"/r?.log; then ok; e
 # --- schema operations ---------------------------------------------------------
 db=$(newdb ops)
 project ops "$db"
-rev ops 1.yaml oooo00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true, autoincrement: true}
-      - {name: email, type: string(200), nullable: false, default: "it'"'"'s"}
-      - {name: order, type: "numeric(10,2)", default: 0, check: "\"order\" >= 0"}
+ops_revs ops '
       - {name: active, type: boolean, default: true}
       - {name: at, type: timestamptz}
-      - {name: doc, type: json}
-  - create_table: Item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
-  - create_index: ix_account_email
-    table: account
-    columns: [email]
-    expressions: ["lower(email)"]
-    unique: true
-    where: email IS NOT NULL'
-rev ops 2.yaml oooo00000002 oooo00000001 '
-upgrade:
-  - add_column: account
-    column: {name: note, type: text, default: ""}
-  - rename_table: Item
-    new_name: items'
+      - {name: doc, type: json}'
 cd "$T/ops"
 check "ops upgrade" 0 "" -- "$RG" upgrade heads
 eq "ops tables" "$(q "$db" "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'")" \
