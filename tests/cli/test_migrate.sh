@@ -290,6 +290,8 @@ grep -q '^INFO  \[alembic.runtime.migration\] Running upgrade ' "$T/pty.out" && 
 
 # --- schema operations ---------------------------------------------------------
 project ops
+# (fixtures.sh) 1.yaml: account (id, email, order) and Item cascading from it;
+# 2.yaml: account.note, Item renamed to items
 ops_revs ops ''
 cd "$T/ops"
 check "ops upgrade" 0 "" -- "$RG" upgrade heads
@@ -512,6 +514,8 @@ cd "$T"
 
 # --- operations run by the SQLite rebuild engine, in the step's transaction --
 project alter
+# 1.yaml (fixtures.sh): account (id, name, legacy) with ann and bob; item (id,
+# account_id cascading from account, qty) with (1,1,5) (2,2,-1) (3,2,7)
 alter_base_rev alter ', references: account.id, on_delete: cascade'
 # foreign keys on for the connection from here on in the run, as an application sets them
 rev alter 2.yaml aaaa00000002 aaaa00000001 '

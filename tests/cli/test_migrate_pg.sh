@@ -130,6 +130,8 @@ if grep -q 'Waiting for the migration lock, held by pid' "$T"/r?.log; then ok; e
 # --- schema operations ---------------------------------------------------------
 db=$(newdb ops)
 project ops "$db"
+# (fixtures.sh) 1.yaml: account (id, email, order, and these) and Item cascading
+# from it; 2.yaml: account.note, Item renamed to items
 ops_revs ops '
       - {name: active, type: boolean, default: true}
       - {name: at, type: timestamptz}
@@ -208,6 +210,8 @@ cd "$T"
 # --- column and constraint operations: plain ALTER TABLE --------------------------
 db=$(newdb alter)
 project alter "$db"
+# 1.yaml (fixtures.sh): account (id, name, legacy) with ann and bob; item (id,
+# account_id, qty) with (1,1,5) (2,2,-1) (3,2,7), its foreign key added by 2.yaml
 alter_base_rev alter ''
 rev alter 2.yaml aaaa00000002 aaaa00000001 '
 upgrade:
