@@ -4,7 +4,7 @@
 # shellcheck shell=bash
 
 project_at() { # dir url [extra ini]: a fresh native project in $T/dir, with versions/
-  rm -rf "$T/$1"
+  rm -rf "${T:?}/$1"
   mkdir -p "$T/$1/versions"
   printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = %s\n%s' "$2" "${3:-}" \
     > "$T/$1/alembic.ini"
