@@ -1,8 +1,8 @@
 /*
- * SQLite table changes (rebuild.h): a small SQLite tokenizer that splits a
- * CREATE TABLE into its column definitions and table constraints and edits
- * only what a change touches, and the engine that runs a change in place or
- * as sqlite.org's twelve-step copy-and-swap rebuild.  Editing the stored
+ * SQLite table changes (rebuild.h): an editor that splits a CREATE TABLE
+ * (tokenized by sqltok.c) into its column definitions and table constraints
+ * and edits only what a change touches, and the engine that runs a change
+ * in place or as sqlite.org's twelve-step copy-and-swap rebuild.  Editing the stored
  * text, rather than rebuilding it from reflection as Alembic does, is what
  * keeps every constraint, collation, AUTOINCREMENT, generated column and
  * table option that the change does not touch.
@@ -16,205 +16,12 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "sqltok.h"
 #include "revgraph/common.h"
 #include "revgraph/revision.h"
 #include "banned.h"
 
-/* ---------------------------------------------------------------- tokens */
-
-enum tok_type { TK_WORD, TK_ID, TK_STR, TK_NUM, TK_BLOB, TK_VAR, TK_PUNCT };
-
-struct tok {
-	enum tok_type type;
-	size_t off, len;
-};
-
-struct toks {
-	struct tok *v;
-	size_t n, alloc;
-};
-
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool is_idstart(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
-}
-
-static bool is_idchar(unsigned char c)
-{
-	return is_idstart(c) || (c >= '0' && c <= '9') || c == '$';
-}
-
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Length of the quoted run at s[0] closed by `close` ("" doubled escapes), or 0 if unterminated. */
-static size_t quoted_len(const char *s, char close, bool doubled)
-{
-	size_t i = 1;
-
-	for (;;) {
-		if (!s[i])
-			return 0;
-		if (s[i] == close) {
-			if (doubled && s[i + 1] == close) {
-				i += 2;
-				continue;
-			}
-			return i + 1;
-		}
-		i++;
-	}
-}
-
-/*
- * Split `s` into tokens, skipping whitespace and comments.  *n_comments (may
- * be NULL) counts the comments met.  RG_EINVALID for an unterminated string,
- * identifier or block comment, naming `what`.
- */
-static int tokenize(struct toks *out, const char *s, const char *what, size_t *n_comments)
-{
-	static const char *const ops[] = { "->>", "||", "<=", ">=", "==", "!=", "<>", "<<", ">>", "->" };
-	size_t i = 0;
-
-	out->n = 0;
-	if (n_comments)
-		*n_comments = 0;
-	while (s[i]) {
-		struct tok t = { TK_PUNCT, i, 1 };
-		char c = s[i];
-
-		if (is_space(c)) {
-			i++;
-			continue;
-		}
-		if (c == '-' && s[i + 1] == '-') {
-			while (s[i] && s[i] != '\n')
-				i++;
-			if (n_comments)
-				(*n_comments)++;
-			continue;
-		}
-		if (c == '/' && s[i + 1] == '*') {
-			const char *end = strstr(s + i + 2, "*/");
-
-			if (!end)
-				return rg_error_set(RG_EINVALID, "unterminated comment in %s", what);
-			i = (size_t)(end - s) + 2;
-			if (n_comments)
-				(*n_comments)++;
-			continue;
-		}
-		if (c == '\'' || c == '"' || c == '`' || c == '[') {
-			size_t len = c == '[' ? quoted_len(s + i, ']', false) : quoted_len(s + i, c, true);
-
-			if (!len)
-				return rg_error_set(RG_EINVALID, "unterminated %s in %s",
-						    c == '\'' ? "string" : "quoted identifier", what);
-			t.type = c == '\'' ? TK_STR : TK_ID;
-			t.len = len;
-		} else if ((c == 'x' || c == 'X') && s[i + 1] == '\'') {
-			size_t len = quoted_len(s + i + 1, '\'', false);
-
-			if (!len)
-				return rg_error_set(RG_EINVALID, "unterminated blob literal in %s", what);
-			t.type = TK_BLOB;
-			t.len = len + 1;
-		} else if (is_digit(c) || (c == '.' && is_digit(s[i + 1]))) {
-			size_t j = i;
-
-			while (is_idchar((unsigned char)s[j]) || s[j] == '.' ||
-			       ((s[j] == '+' || s[j] == '-') && (s[j - 1] == 'e' || s[j - 1] == 'E') &&
-				!(s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X'))))
-				j++;
-			t.type = TK_NUM;
-			t.len = j - i;
-		} else if (is_idstart((unsigned char)c)) {
-			size_t j = i;
-
-			while (is_idchar((unsigned char)s[j]))
-				j++;
-			t.type = TK_WORD;
-			t.len = j - i;
-		} else if (c == '?' || c == ':' || c == '@' || c == '$' || c == '#') {
-			size_t j = i + 1;
-
-			while (is_idchar((unsigned char)s[j]))
-				j++;
-			t.type = TK_VAR;
-			t.len = j - i;
-		} else {
-			size_t k;
-
-			for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-				if (!strncmp(s + i, ops[k], strlen(ops[k]))) {
-					t.len = strlen(ops[k]);
-					break;
-				}
-		}
-		if (RG_GROW(out->v, out->n + 1, out->alloc))
-			return RG_ENOMEM;
-		out->v[out->n++] = t;
-		i += t.len;
-	}
-	return 0;
-}
-
-static bool tok_is(const char *s, const struct tok *t, const char *kw)
-{
-	return t->type == TK_WORD && strlen(kw) == t->len && !strncasecmp(s + t->off, kw, t->len);
-}
-
-static bool tok_punct(const char *s, const struct tok *t, char c)
-{
-	return t->type == TK_PUNCT && t->len == 1 && s[t->off] == c;
-}
-
-static bool tok_is_name(const struct tok *t)
-{
-	return t->type == TK_WORD || t->type == TK_ID || t->type == TK_STR;
-}
-
-/* The identifier a name token stands for, unquoted; NULL on ENOMEM. */
-static char *tok_name(const char *s, const struct tok *t)
-{
-	struct rg_str out = RG_STR_INIT;
-	size_t i;
-
-	if (t->type == TK_WORD || t->type == TK_NUM || t->type == TK_PUNCT)
-		return rg_strndup(s + t->off, t->len);
-	if (s[t->off] == '[')
-		return rg_strndup(s + t->off + 1, t->len - 2);
-	for (i = 1; i + 1 < t->len; i++) {
-		rg_str_addch(&out, s[t->off + i]);
-		if (s[t->off + i] == s[t->off] && i + 2 < t->len)
-			i++;
-	}
-	return rg_str_detach(&out);
-}
-
-/* Whether name token `t` stands for `name` (case-insensitive, as SQLite compares). */
-static bool tok_names(const char *s, const struct tok *t, const char *name)
-{
-	char *n;
-	bool eq;
-
-	if (!tok_is_name(t))
-		return false;
-	if (t->type == TK_WORD)
-		return strlen(name) == t->len && !strncasecmp(s + t->off, name, t->len);
-	if (!(n = tok_name(s, t)))
-		return false;
-	eq = !strcasecmp(n, name);
-	free(n);
-	return eq;
-}
+/* ---------------------------------------------------------------- quoting */
 
 /* Append `name` as a double-quoted identifier. */
 static void add_quoted(struct rg_str *out, const char *name)
@@ -236,7 +43,7 @@ enum seg_kind { SEG_PK, SEG_NOTNULL, SEG_NULL, SEG_UNIQUE, SEG_CHECK, SEG_DEFAUL
 /* A source of text: the table's CREATE TABLE or one fragment of an operation. */
 struct src {
 	char *text;
-	struct toks t;
+	struct rg_sqltoks t;
 };
 
 /* One column constraint of a column definition (token range [s, e)). */
@@ -282,7 +89,7 @@ struct table {
 static void src_release(struct src *s)
 {
 	free(s->text);
-	free(s->t.v);
+	rg_sqltoks_release(&s->t);
 }
 
 static void item_release(struct item *it)
@@ -318,35 +125,35 @@ static void table_release(struct table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static bool is_seg_start(const char *s, const struct tok *t)
+static bool is_seg_start(const char *s, const struct rg_sqltok *t)
 {
 	static const char *const kws[] = { "CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
 					   "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS" };
 	size_t i;
 
 	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++)
-		if (tok_is(s, t, kws[i]))
+		if (rg_sqltok_is(s, t, kws[i]))
 			return true;
 	return false;
 }
 
-static enum seg_kind seg_kind_of(const char *s, const struct tok *t)
+static enum seg_kind seg_kind_of(const char *s, const struct rg_sqltok *t)
 {
-	if (tok_is(s, t, "PRIMARY"))
+	if (rg_sqltok_is(s, t, "PRIMARY"))
 		return SEG_PK;
-	if (tok_is(s, t, "NOT"))
+	if (rg_sqltok_is(s, t, "NOT"))
 		return SEG_NOTNULL;
-	if (tok_is(s, t, "NULL"))
+	if (rg_sqltok_is(s, t, "NULL"))
 		return SEG_NULL;
-	if (tok_is(s, t, "UNIQUE"))
+	if (rg_sqltok_is(s, t, "UNIQUE"))
 		return SEG_UNIQUE;
-	if (tok_is(s, t, "CHECK"))
+	if (rg_sqltok_is(s, t, "CHECK"))
 		return SEG_CHECK;
-	if (tok_is(s, t, "DEFAULT"))
+	if (rg_sqltok_is(s, t, "DEFAULT"))
 		return SEG_DEFAULT;
-	if (tok_is(s, t, "COLLATE"))
+	if (rg_sqltok_is(s, t, "COLLATE"))
 		return SEG_COLLATE;
-	if (tok_is(s, t, "REFERENCES") || tok_is(s, t, "FOREIGN"))
+	if (rg_sqltok_is(s, t, "REFERENCES") || rg_sqltok_is(s, t, "FOREIGN"))
 		return SEG_FK;
 	return SEG_GEN;
 }
@@ -357,9 +164,9 @@ static size_t skip_group(const struct src *src, size_t i, size_t e)
 	int depth = 0;
 
 	for (; i < e; i++) {
-		if (tok_punct(src->text, &src->t.v[i], '('))
+		if (rg_sqltok_punct(src->text, &src->t.v[i], '('))
 			depth++;
-		else if (tok_punct(src->text, &src->t.v[i], ')') && --depth == 0)
+		else if (rg_sqltok_punct(src->text, &src->t.v[i], ')') && --depth == 0)
 			return i + 1;
 	}
 	return e;
@@ -375,22 +182,22 @@ static size_t skip_group(const struct src *src, size_t i, size_t e)
 static int split_segments(struct item *it, const struct src *src, size_t from)
 {
 	const char *s = src->text;
-	const struct tok *v = src->t.v;
+	const struct rg_sqltok *v = src->t.v;
 	size_t i = from;
 
 	while (i < it->e) {
 		struct seg sg = { SEG_GEN, i, i, i, NULL, false };
 		size_t j = i;
 
-		if (tok_is(s, &v[j], "CONSTRAINT")) {
-			if (j + 2 >= it->e || !tok_is_name(&v[j + 1]))
+		if (rg_sqltok_is(s, &v[j], "CONSTRAINT")) {
+			if (j + 2 >= it->e || !rg_sqltok_is_name(&v[j + 1]))
 				return rg_error_set(RG_EINVALID, "malformed CONSTRAINT in column '%s'", it->name);
-			if (!(sg.name = tok_name(s, &v[j + 1])))
+			if (!(sg.name = rg_sqltok_name(s, &v[j + 1])))
 				return RG_ENOMEM;
 			j += 2;
 		}
 		sg.kw = j;
-		if (!is_seg_start(s, &v[j]) || tok_is(s, &v[j], "CONSTRAINT")) {
+		if (!is_seg_start(s, &v[j]) || rg_sqltok_is(s, &v[j], "CONSTRAINT")) {
 			free(sg.name);
 			return rg_error_set(RG_EINVALID, "cannot read the definition of column '%s' near '%.*s'",
 					    it->name, (int)v[j].len, s + v[j].off);
@@ -398,24 +205,26 @@ static int split_segments(struct item *it, const struct src *src, size_t from)
 		sg.kind = seg_kind_of(s, &v[j]);
 		j++;
 		if (sg.kind == SEG_DEFAULT && j < it->e) {
-			if (tok_punct(s, &v[j], '('))
+			if (rg_sqltok_punct(s, &v[j], '('))
 				j = skip_group(src, j, it->e);
-			else if ((tok_punct(s, &v[j], '-') || tok_punct(s, &v[j], '+')) && j + 1 < it->e)
+			else if ((rg_sqltok_punct(s, &v[j], '-') || rg_sqltok_punct(s, &v[j], '+')) && j + 1 < it->e)
 				j += 2;
 			else
 				j++;
 		}
 		while (j < it->e) {
-			if (tok_punct(s, &v[j], '(')) {
+			if (rg_sqltok_punct(s, &v[j], '(')) {
 				j = skip_group(src, j, it->e);
 				continue;
 			}
 			if (is_seg_start(s, &v[j]) &&
-			    !((tok_is(s, &v[j], "NULL") || tok_is(s, &v[j], "DEFAULT")) &&
-			      tok_is(s, &v[j - 1], "SET")) &&
-			    !(tok_is(s, &v[j], "NULL") && tok_is(s, &v[j - 1], "NOT") && j - 1 == sg.kw) &&
-			    !(tok_is(s, &v[j], "NOT") && j + 1 < it->e && tok_is(s, &v[j + 1], "DEFERRABLE")) &&
-			    !(tok_is(s, &v[j], "AS") && tok_is(s, &v[j - 1], "ALWAYS")))
+			    !((rg_sqltok_is(s, &v[j], "NULL") || rg_sqltok_is(s, &v[j], "DEFAULT")) &&
+			      rg_sqltok_is(s, &v[j - 1], "SET")) &&
+			    !(rg_sqltok_is(s, &v[j], "NULL") && rg_sqltok_is(s, &v[j - 1], "NOT") &&
+			      j - 1 == sg.kw) &&
+			    !(rg_sqltok_is(s, &v[j], "NOT") && j + 1 < it->e &&
+			      rg_sqltok_is(s, &v[j + 1], "DEFERRABLE")) &&
+			    !(rg_sqltok_is(s, &v[j], "AS") && rg_sqltok_is(s, &v[j - 1], "ALWAYS")))
 				break;
 			j++;
 		}
@@ -434,7 +243,7 @@ static int split_segments(struct item *it, const struct src *src, size_t from)
 static int parse_item(struct item *it, struct src *src, size_t s, size_t e)
 {
 	const char *text = src->text;
-	const struct tok *v = src->t.v;
+	const struct rg_sqltok *v = src->t.v;
 	size_t i = s;
 
 	rg_str_init(&it->extra);
@@ -443,38 +252,38 @@ static int parse_item(struct item *it, struct src *src, size_t s, size_t e)
 	it->e = e;
 	if (s >= e)
 		return rg_error_set(RG_EINVALID, "empty column definition or constraint");
-	if (tok_is(text, &v[s], "CONSTRAINT") || tok_is(text, &v[s], "PRIMARY") ||
-	    tok_is(text, &v[s], "UNIQUE") || tok_is(text, &v[s], "CHECK") ||
-	    tok_is(text, &v[s], "FOREIGN")) {
+	if (rg_sqltok_is(text, &v[s], "CONSTRAINT") || rg_sqltok_is(text, &v[s], "PRIMARY") ||
+	    rg_sqltok_is(text, &v[s], "UNIQUE") || rg_sqltok_is(text, &v[s], "CHECK") ||
+	    rg_sqltok_is(text, &v[s], "FOREIGN")) {
 		it->is_column = false;
-		if (tok_is(text, &v[s], "CONSTRAINT")) {
-			if (s + 2 >= e || !tok_is_name(&v[s + 1]))
+		if (rg_sqltok_is(text, &v[s], "CONSTRAINT")) {
+			if (s + 2 >= e || !rg_sqltok_is_name(&v[s + 1]))
 				return rg_error_set(RG_EINVALID, "malformed table constraint");
-			if (!(it->name = tok_name(text, &v[s + 1])))
+			if (!(it->name = rg_sqltok_name(text, &v[s + 1])))
 				return RG_ENOMEM;
 			i = s + 2;
 		}
-		if (!(tok_is(text, &v[i], "PRIMARY") || tok_is(text, &v[i], "UNIQUE") ||
-		      tok_is(text, &v[i], "CHECK") || tok_is(text, &v[i], "FOREIGN")))
+		if (!(rg_sqltok_is(text, &v[i], "PRIMARY") || rg_sqltok_is(text, &v[i], "UNIQUE") ||
+		      rg_sqltok_is(text, &v[i], "CHECK") || rg_sqltok_is(text, &v[i], "FOREIGN")))
 			return rg_error_set(RG_EINVALID, "malformed table constraint near '%.*s'",
 					    (int)v[i].len, text + v[i].off);
 		it->kind = seg_kind_of(text, &v[i]);
 		return 0;
 	}
-	if (!tok_is_name(&v[s]))
+	if (!rg_sqltok_is_name(&v[s]))
 		return rg_error_set(RG_EINVALID, "a column definition must start with a name, not '%.*s'",
 				    (int)v[s].len, text + v[s].off);
 	it->is_column = true;
-	if (!(it->name = tok_name(text, &v[s])))
+	if (!(it->name = rg_sqltok_name(text, &v[s])))
 		return RG_ENOMEM;
 	it->ts = i = s + 1;
 	while (i < e && !is_seg_start(text, &v[i])) {
-		if (tok_punct(text, &v[i], '(')) {
+		if (rg_sqltok_punct(text, &v[i], '(')) {
 			i = skip_group(src, i, e);
 			continue;
 		}
-		if (v[i].type != TK_WORD && v[i].type != TK_ID && v[i].type != TK_STR &&
-		    !tok_punct(text, &v[i], ')'))
+		if (v[i].type != RG_TK_WORD && v[i].type != RG_TK_ID && v[i].type != RG_TK_STR &&
+		    !rg_sqltok_punct(text, &v[i], ')'))
 			return rg_error_set(RG_EINVALID, "cannot read the type of column '%s' near '%.*s'",
 					    it->name, (int)v[i].len, text + v[i].off);
 		i++;
@@ -504,39 +313,40 @@ static int add_item(struct table *t, size_t at, struct item *it)
 static int parse_table(struct table *t, const char *sql)
 {
 	const char *s;
-	const struct tok *v;
+	const struct rg_sqltok *v;
 	size_t i = 0, n, start, depth;
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	if (!(t->src.text = rg_strdup(sql)))
 		return RG_ENOMEM;
-	if ((err = tokenize(&t->src.t, t->src.text, "the CREATE TABLE statement", NULL)))
+	if ((err = rg_sqltok_split(&t->src.t, t->src.text, "the CREATE TABLE statement", NULL)))
 		return err;
 	s = t->src.text;
 	v = t->src.t.v;
 	n = t->src.t.n;
-	if (n < 4 || !tok_is(s, &v[0], "CREATE"))
+	if (n < 4 || !rg_sqltok_is(s, &v[0], "CREATE"))
 		return rg_error_set(RG_EINVALID, "not a CREATE TABLE statement");
 	i = 1;
-	if (tok_is(s, &v[i], "TEMP") || tok_is(s, &v[i], "TEMPORARY"))
+	if (rg_sqltok_is(s, &v[i], "TEMP") || rg_sqltok_is(s, &v[i], "TEMPORARY"))
 		return rg_error_set(RG_EUNSUPPORTED, "temporary tables are not rebuilt");
-	if (tok_is(s, &v[i], "VIRTUAL"))
+	if (rg_sqltok_is(s, &v[i], "VIRTUAL"))
 		return rg_error_set(RG_EUNSUPPORTED, "virtual tables cannot be altered");
-	if (!tok_is(s, &v[i], "TABLE"))
+	if (!rg_sqltok_is(s, &v[i], "TABLE"))
 		return rg_error_set(RG_EINVALID, "not a CREATE TABLE statement");
 	i++;
-	if (i + 2 < n && tok_is(s, &v[i], "IF") && tok_is(s, &v[i + 1], "NOT") && tok_is(s, &v[i + 2], "EXISTS"))
+	if (i + 2 < n && rg_sqltok_is(s, &v[i], "IF") && rg_sqltok_is(s, &v[i + 1], "NOT") &&
+	    rg_sqltok_is(s, &v[i + 2], "EXISTS"))
 		i += 3;
 	t->name_s = i;
-	if (i >= n || !tok_is_name(&v[i]))
+	if (i >= n || !rg_sqltok_is_name(&v[i]))
 		return rg_error_set(RG_EINVALID, "CREATE TABLE without a table name");
-	if (i + 2 < n && tok_punct(s, &v[i + 1], '.'))
+	if (i + 2 < n && rg_sqltok_punct(s, &v[i + 1], '.'))
 		i += 2;
-	if (!(t->name = tok_name(s, &v[i])))
+	if (!(t->name = rg_sqltok_name(s, &v[i])))
 		return RG_ENOMEM;
 	t->name_e = ++i;
-	if (i >= n || !tok_punct(s, &v[i], '('))
+	if (i >= n || !rg_sqltok_punct(s, &v[i], '('))
 		return rg_error_set(RG_EUNSUPPORTED, "table '%s' has no column list (CREATE TABLE ... AS)", t->name);
 	t->open = i++;
 	start = i;
@@ -544,15 +354,15 @@ static int parse_table(struct table *t, const char *sql)
 	for (; i < n; i++) {
 		bool end = false;
 
-		if (tok_punct(s, &v[i], '('))
+		if (rg_sqltok_punct(s, &v[i], '('))
 			depth++;
-		else if (tok_punct(s, &v[i], ')')) {
+		else if (rg_sqltok_punct(s, &v[i], ')')) {
 			if (depth == 0)
 				end = true;
 			else
 				depth--;
 		}
-		if (end || (depth == 0 && tok_punct(s, &v[i], ','))) {
+		if (end || (depth == 0 && rg_sqltok_punct(s, &v[i], ','))) {
 			struct item it;
 			size_t lead_from = v[start - 1].off + v[start - 1].len;
 
@@ -572,7 +382,7 @@ static int parse_table(struct table *t, const char *sql)
 		return rg_error_set(RG_EINVALID, "unbalanced parentheses in CREATE TABLE '%s'", t->name);
 	t->close = i;
 	for (i = t->close + 1; i + 1 < n; i++)
-		if (tok_is(s, &v[i], "WITHOUT") && tok_is(s, &v[i + 1], "ROWID"))
+		if (rg_sqltok_is(s, &v[i], "WITHOUT") && rg_sqltok_is(s, &v[i + 1], "ROWID"))
 			t->without_rowid = true;
 	for (i = 0; i < t->n_items; i++) {
 		struct item *it = &t->items[i];
@@ -593,7 +403,7 @@ static int parse_table(struct table *t, const char *sql)
  */
 static int clean_fragment(char **out, const char *frag, const char *what, bool comma_ok)
 {
-	struct toks t = { NULL, 0, 0 };
+	struct rg_sqltoks t = RG_SQLTOKS_INIT;
 	struct rg_str clean = RG_STR_INIT;
 	size_t i, prev = 0, comments;
 	long depth = 0;
@@ -602,24 +412,24 @@ static int clean_fragment(char **out, const char *frag, const char *what, bool c
 	*out = NULL;
 	if (!frag || !*frag)
 		return rg_error_set(RG_EINVALID, "%s is empty", what);
-	if ((err = tokenize(&t, frag, what, &comments)))
+	if ((err = rg_sqltok_split(&t, frag, what, &comments)))
 		goto out;
 	if (!t.n) {
 		err = rg_error_set(RG_EINVALID, "%s is empty", what);
 		goto out;
 	}
 	for (i = 0; i < t.n; i++) {
-		if (tok_punct(frag, &t.v[i], ';')) {
+		if (rg_sqltok_punct(frag, &t.v[i], ';')) {
 			err = rg_error_set(RG_EINVALID, "%s contains ';': '%s'", what, frag);
 			goto out;
 		}
-		if (tok_punct(frag, &t.v[i], '('))
+		if (rg_sqltok_punct(frag, &t.v[i], '('))
 			depth++;
-		if (tok_punct(frag, &t.v[i], ')') && --depth < 0) {
+		if (rg_sqltok_punct(frag, &t.v[i], ')') && --depth < 0) {
 			err = rg_error_set(RG_EINVALID, "%s has an unbalanced ')': '%s'", what, frag);
 			goto out;
 		}
-		if (!comma_ok && depth == 0 && tok_punct(frag, &t.v[i], ',')) {
+		if (!comma_ok && depth == 0 && rg_sqltok_punct(frag, &t.v[i], ',')) {
 			err = rg_error_set(RG_EINVALID, "%s has a ',' outside parentheses: '%s'", what, frag);
 			goto out;
 		}
@@ -651,7 +461,7 @@ static int clean_fragment(char **out, const char *frag, const char *what, bool c
 	err = *out ? 0 : RG_ENOMEM;
 out:
 	rg_str_release(&clean);
-	free(t.v);
+	rg_sqltoks_release(&t);
 	return err;
 }
 
@@ -673,7 +483,7 @@ static int add_frag(struct src **out, struct table *t, char *text)
 		return RG_ENOMEM;
 	}
 	t->frags[t->n_frags++] = src;
-	if ((err = tokenize(&src->t, text, "an operation", NULL)))
+	if ((err = rg_sqltok_split(&src->t, text, "an operation", NULL)))
 		return err;
 	*out = src;
 	return 0;
@@ -682,29 +492,30 @@ static int add_frag(struct src **out, struct table *t, char *text)
 /* A type: words, names, numbers and parentheses only ("NUMERIC(10, 2)"). */
 static int check_type(char **out, const char *type)
 {
-	struct toks t = { NULL, 0, 0 };
+	struct rg_sqltoks t = RG_SQLTOKS_INIT;
 	size_t i;
 	int err;
 
 	if ((err = clean_fragment(out, type, "the type", false)))
 		return err;
-	if ((err = tokenize(&t, *out, "the type", NULL)))
+	if ((err = rg_sqltok_split(&t, *out, "the type", NULL)))
 		goto fail;
 	for (i = 0; i < t.n; i++) {
-		const struct tok *k = &t.v[i];
+		const struct rg_sqltok *k = &t.v[i];
 
 		if (is_seg_start(*out, k) ||
-		    !(k->type == TK_WORD || k->type == TK_ID || k->type == TK_NUM ||
-		      tok_punct(*out, k, '(') || tok_punct(*out, k, ')') || tok_punct(*out, k, ',') ||
-		      tok_punct(*out, k, '-') || tok_punct(*out, k, '+'))) {
+		    !(k->type == RG_TK_WORD || k->type == RG_TK_ID || k->type == RG_TK_NUM ||
+		      rg_sqltok_punct(*out, k, '(') || rg_sqltok_punct(*out, k, ')') ||
+		      rg_sqltok_punct(*out, k, ',') || rg_sqltok_punct(*out, k, '-') ||
+		      rg_sqltok_punct(*out, k, '+'))) {
 			err = rg_error_set(RG_EINVALID, "not a column type: '%s'", type);
 			goto fail;
 		}
 	}
-	free(t.v);
+	rg_sqltoks_release(&t);
 	return 0;
 fail:
-	free(t.v);
+	rg_sqltoks_release(&t);
 	free(*out);
 	*out = NULL;
 	return err;
@@ -724,17 +535,17 @@ static void add_group_names(struct rg_str *out, const struct src *src, size_t i,
 	bool want = true;
 
 	for (j = i + 1; j + 1 < end; j++) {
-		const struct tok *k = &src->t.v[j];
+		const struct rg_sqltok *k = &src->t.v[j];
 
-		if (want && tok_is_name(k)) {
-			char *n = tok_name(src->text, k);
+		if (want && rg_sqltok_is_name(k)) {
+			char *n = rg_sqltok_name(src->text, k);
 
 			rg_str_addch(out, '_');
 			rg_str_adds(out, n ? n : "");
 			free(n);
 			want = false;
 		}
-		if (tok_punct(src->text, k, ','))
+		if (rg_sqltok_punct(src->text, k, ','))
 			want = true;
 	}
 }
@@ -743,8 +554,8 @@ static void add_group_names(struct rg_str *out, const struct src *src, size_t i,
 static void add_ref_table(struct rg_str *out, const struct src *src, size_t i, size_t e)
 {
 	for (; i + 1 < e; i++)
-		if (tok_is(src->text, &src->t.v[i], "REFERENCES")) {
-			char *n = tok_name(src->text, &src->t.v[i + 1]);
+		if (rg_sqltok_is(src->text, &src->t.v[i], "REFERENCES")) {
+			char *n = rg_sqltok_name(src->text, &src->t.v[i + 1]);
 
 			rg_str_addch(out, '_');
 			rg_str_adds(out, n ? n : "");
@@ -856,7 +667,7 @@ static int constraint_names(struct cnames *c, const struct table *t)
 				continue;
 			rg_str_reset(&name);
 			rg_str_addf(&name, "%s_%s", kind_prefix(it->kind), t->name);
-			while (k < it->e && !tok_punct(src->text, &src->t.v[k], '('))
+			while (k < it->e && !rg_sqltok_punct(src->text, &src->t.v[k], '('))
 				k++;
 			if (it->kind == SEG_CHECK)
 				rg_str_addf(&name, "_%u", ++n_checks);
@@ -942,7 +753,7 @@ static char *new_lead(const struct table *t)
 	if (!nl)
 		return rg_strdup(" ");
 	for (k = 1; nl[k]; k++)
-		if (!is_space(nl[k]))
+		if (!rg_sqltok_is_space(nl[k]))
 			return rg_strdup(" ");
 	return rg_strdup(nl);
 }
@@ -1007,7 +818,7 @@ fail:
 static bool add_in_place(const struct item *it)
 {
 	const char *s = it->src->text;
-	const struct tok *v = it->src->t.v;
+	const struct rg_sqltok *v = it->src->t.v;
 	bool notnull = false, fk = false, has_default = false, null_default = false;
 	size_t i, k;
 
@@ -1023,7 +834,7 @@ static bool add_in_place(const struct item *it)
 			return false;
 		case SEG_GEN:
 			for (k = sg->s; k < sg->e; k++)
-				if (tok_is(s, &v[k], "STORED"))
+				if (rg_sqltok_is(s, &v[k], "STORED"))
 					return false;
 			break;
 		case SEG_NOTNULL:
@@ -1035,10 +846,10 @@ static bool add_in_place(const struct item *it)
 		case SEG_DEFAULT:
 			has_default = true;
 			k = sg->kw + 1;
-			if (k >= sg->e || tok_punct(s, &v[k], '(') || tok_is(s, &v[k], "CURRENT_TIME") ||
-			    tok_is(s, &v[k], "CURRENT_DATE") || tok_is(s, &v[k], "CURRENT_TIMESTAMP"))
+			if (k >= sg->e || rg_sqltok_punct(s, &v[k], '(') || rg_sqltok_is(s, &v[k], "CURRENT_TIME") ||
+			    rg_sqltok_is(s, &v[k], "CURRENT_DATE") || rg_sqltok_is(s, &v[k], "CURRENT_TIMESTAMP"))
 				return false;
-			null_default = tok_is(s, &v[k], "NULL");
+			null_default = rg_sqltok_is(s, &v[k], "NULL");
 			break;
 		default:
 			break;
@@ -1135,7 +946,7 @@ static int do_rename(struct table *t, struct item *it, const char *new_name, boo
 /* The default expression as it goes after DEFAULT: a literal as is, anything else in parentheses. */
 static int default_text(char **out, const char *expr)
 {
-	struct toks t = { NULL, 0, 0 };
+	struct rg_sqltoks t = RG_SQLTOKS_INIT;
 	char *clean;
 	bool literal;
 	int err;
@@ -1143,18 +954,20 @@ static int default_text(char **out, const char *expr)
 	*out = NULL;
 	if ((err = clean_fragment(&clean, expr, "the default", false)))
 		return err;
-	if ((err = tokenize(&t, clean, "the default", NULL))) {
+	if ((err = rg_sqltok_split(&t, clean, "the default", NULL))) {
 		free(clean);
 		return err;
 	}
-	literal = (t.n == 1 && (t.v[0].type == TK_STR || t.v[0].type == TK_NUM || t.v[0].type == TK_BLOB ||
-				tok_is(clean, &t.v[0], "NULL") || tok_is(clean, &t.v[0], "TRUE") ||
-				tok_is(clean, &t.v[0], "FALSE") || tok_is(clean, &t.v[0], "CURRENT_TIME") ||
-				tok_is(clean, &t.v[0], "CURRENT_DATE") ||
-				tok_is(clean, &t.v[0], "CURRENT_TIMESTAMP"))) ||
-		  (t.n == 2 && (tok_punct(clean, &t.v[0], '-') || tok_punct(clean, &t.v[0], '+')) &&
-		   t.v[1].type == TK_NUM);
-	free(t.v);
+	literal = (t.n == 1 && (t.v[0].type == RG_TK_STR || t.v[0].type == RG_TK_NUM ||
+				t.v[0].type == RG_TK_BLOB ||
+				rg_sqltok_is(clean, &t.v[0], "NULL") || rg_sqltok_is(clean, &t.v[0], "TRUE") ||
+				rg_sqltok_is(clean, &t.v[0], "FALSE") ||
+				rg_sqltok_is(clean, &t.v[0], "CURRENT_TIME") ||
+				rg_sqltok_is(clean, &t.v[0], "CURRENT_DATE") ||
+				rg_sqltok_is(clean, &t.v[0], "CURRENT_TIMESTAMP"))) ||
+		  (t.n == 2 && (rg_sqltok_punct(clean, &t.v[0], '-') || rg_sqltok_punct(clean, &t.v[0], '+')) &&
+		   t.v[1].type == RG_TK_NUM);
+	rg_sqltoks_release(&t);
 	if (literal) {
 		*out = clean;
 		return 0;
@@ -1412,7 +1225,7 @@ static int render_table(char **out, const struct table *t, const char *name)
 {
 	struct rg_str s = RG_STR_INIT;
 	const struct src *src = &t->src;
-	const struct tok *v = src->t.v;
+	const struct rg_sqltok *v = src->t.v;
 	size_t i, last_end = v[t->open].off + 1;
 	bool first = true;
 	int err;
@@ -1610,7 +1423,7 @@ static int read_table_sql(struct engine *e, char **sql, char **spelled, const ch
 static bool src_names(const struct src *src, size_t s, size_t e, const char *name)
 {
 	for (; s < e; s++)
-		if (tok_names(src->text, &src->t.v[s], name))
+		if (rg_sqltok_names(src->text, &src->t.v[s], name))
 			return true;
 	return false;
 }
@@ -1621,12 +1434,12 @@ static bool fk_names(const struct src *src, size_t s, size_t e, const char *tabl
 	size_t i;
 
 	for (i = s; i < e; i++)
-		if (tok_is(src->text, &src->t.v[i], "REFERENCES")) {
-			bool self = i + 1 < e && tok_names(src->text, &src->t.v[i + 1], table);
+		if (rg_sqltok_is(src->text, &src->t.v[i], "REFERENCES")) {
+			bool self = i + 1 < e && rg_sqltok_names(src->text, &src->t.v[i + 1], table);
 
 			if (src_names(src, s, i, name))
 				return true;
-			return self && i + 2 < e && tok_punct(src->text, &src->t.v[i + 2], '(') &&
+			return self && i + 2 < e && rg_sqltok_punct(src->text, &src->t.v[i + 2], '(') &&
 			       src_names(src, i + 2, skip_group(src, i + 2, e), name);
 		}
 	return src_names(src, s, e, name);
@@ -1641,7 +1454,7 @@ static bool fk_names(const struct src *src, size_t s, size_t e, const char *tabl
 static int check_drop(struct engine *e, const struct table *t, const char *col)
 {
 	struct rg_strlist rows = RG_STRLIST_INIT;
-	struct toks tk = { NULL, 0, 0 };
+	struct rg_sqltoks tk = RG_SQLTOKS_INIT;
 	const char *args[] = { t->name, NULL };
 	struct cnames c;
 	size_t i, j;
@@ -1687,12 +1500,12 @@ static int check_drop(struct engine *e, const struct table *t, const char *col)
 
 		if (!type || !name || !tbl || !sql)
 			err = RG_ENOMEM;
-		else if (!(err = tokenize(&tk, sql, "a schema entry", NULL))) {
+		else if (!(err = rg_sqltok_split(&tk, sql, "a schema entry", NULL))) {
 			bool on_table = !strcasecmp(tbl, t->name);
 			size_t from = 0;
 
 			if (!strcmp(type, "index")) {
-				while (from < tk.n && !tok_punct(sql, &tk.v[from], '('))
+				while (from < tk.n && !rg_sqltok_punct(sql, &tk.v[from], '('))
 					from++;
 			} else if (!on_table) {
 				struct src s = { sql, tk };
@@ -1713,7 +1526,7 @@ static int check_drop(struct engine *e, const struct table *t, const char *col)
 		free(tbl);
 		free(sql);
 	}
-	free(tk.v);
+	rg_sqltoks_release(&tk);
 	rg_strlist_release(&rows);
 	if (!err)
 		err = query(e, &rows, "SELECT m.name, f.\"table\", ifnull(f.\"to\", '') FROM main.sqlite_master m "
@@ -1815,7 +1628,7 @@ static void saved_release(struct saved *s)
 static int capture(struct engine *e, struct saved *out)
 {
 	struct rg_strlist rows = RG_STRLIST_INIT;
-	struct toks tk = { NULL, 0, 0 };
+	struct rg_sqltoks tk = RG_SQLTOKS_INIT;
 	bool *take = NULL, more = true;
 	size_t i, j;
 	int err;
@@ -1850,7 +1663,7 @@ static int capture(struct engine *e, struct saved *out)
 				err = RG_ENOMEM;
 				goto out;
 			}
-			if ((err = tokenize(&tk, sql, "a schema entry", NULL))) {
+			if ((err = rg_sqltok_split(&tk, sql, "a schema entry", NULL))) {
 				free(sql);
 				goto out;
 			}
@@ -1875,7 +1688,7 @@ static int capture(struct engine *e, struct saved *out)
 			goto out;
 out:
 	free(take);
-	free(tk.v);
+	rg_sqltoks_release(&tk);
 	rg_strlist_release(&rows);
 	return err;
 }
@@ -1956,13 +1769,13 @@ static bool has_autoincrement(const struct table *t)
 	size_t i;
 
 	for (i = 0; i < t->src.t.n; i++)
-		if (tok_is(t->src.text, &t->src.t.v[i], "AUTOINCREMENT"))
+		if (rg_sqltok_is(t->src.text, &t->src.t.v[i], "AUTOINCREMENT"))
 			return true;
 	for (i = 0; i < t->n_frags; i++) {
 		size_t k;
 
 		for (k = 0; k < t->frags[i]->t.n; k++)
-			if (tok_is(t->frags[i]->text, &t->frags[i]->t.v[k], "AUTOINCREMENT"))
+			if (rg_sqltok_is(t->frags[i]->text, &t->frags[i]->t.v[k], "AUTOINCREMENT"))
 				return true;
 	}
 	return false;

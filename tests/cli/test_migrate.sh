@@ -5,15 +5,13 @@
 # Usage: test_migrate.sh REVGRAPH REPO_ROOT
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
 
 rows() { sqlite3 "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' ' '; }
 dump() { sqlite3 "$1" .dump; }
 
-project() { # dir: a fresh native project with versions/ and a SQLite URL
-  rm -rf "$T/$1"
-  mkdir -p "$T/$1/versions"
-  printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = sqlite:///%%(here)s/db.sqlite\n%s' \
-    "${2:-}" > "$T/$1/alembic.ini"
+project() { # dir [extra ini]: a fresh native project with versions/ and a SQLite URL
+  project_at "$1" 'sqlite:///%(here)s/db.sqlite' "${2:-}"
 }
 
 # --- the example project, up and down ---------------------------------------
@@ -292,29 +290,9 @@ grep -q '^INFO  \[alembic.runtime.migration\] Running upgrade ' "$T/pty.out" && 
 
 # --- schema operations ---------------------------------------------------------
 project ops
-rev ops 1.yaml oooo00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true, autoincrement: true}
-      - {name: email, type: string(200), nullable: false, default: "it'"'"'s"}
-      - {name: order, type: "numeric(10,2)", default: 0, check: "\"order\" >= 0"}
-  - create_table: Item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
-  - create_index: ix_account_email
-    table: account
-    columns: [email]
-    expressions: ["lower(email)"]
-    unique: true
-    where: email IS NOT NULL'
-rev ops 2.yaml oooo00000002 oooo00000001 '
-upgrade:
-  - add_column: account
-    column: {name: note, type: text, default: ""}
-  - rename_table: Item
-    new_name: items'
+# (fixtures.sh) 1.yaml: account (id, email, order) and Item cascading from it;
+# 2.yaml: account.note, Item renamed to items
+ops_revs ops ''
 cd "$T/ops"
 check "ops upgrade" 0 "" -- "$RG" upgrade heads
 eq "ops schema" "$(sqlite3 db.sqlite "SELECT type || ' ' || name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY 1" | tr '\n' ' ')" \
@@ -536,21 +514,9 @@ cd "$T"
 
 # --- operations run by the SQLite rebuild engine, in the step's transaction --
 project alter
-rev alter 1.yaml aaaa00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: name, type: string(50), nullable: false}
-      - {name: legacy, type: text}
-  - create_table: item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
-      - {name: qty, type: integer}
-  - sql: |
-      INSERT INTO account VALUES (1, '"'"'ann'"'"', '"'"'x'"'"'), (2, '"'"'bob'"'"', NULL);
-      INSERT INTO item VALUES (1, 1, 5), (2, 2, -1), (3, 2, 7)'
+# 1.yaml (fixtures.sh): account (id, name, legacy) with ann and bob; item (id,
+# account_id cascading from account, qty) with (1,1,5) (2,2,-1) (3,2,7)
+alter_base_rev alter ', references: account.id, on_delete: cascade'
 # foreign keys on for the connection from here on in the run, as an application sets them
 rev alter 2.yaml aaaa00000002 aaaa00000001 '
 upgrade:
@@ -719,30 +685,7 @@ cd "$T"
 # --- unnamed constraints: the same drop_constraint as on PostgreSQL
 # (test_migrate_pg.sh runs these two revisions there)
 project portable
-rev portable 1.yaml pppp00000001 null '
-upgrade:
-  - create_table: acct
-    columns:
-      - {name: id, type: integer, primary_key: true}
-  - create_table: member
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: email, type: text, unique: true}
-      - {name: n, type: integer, check: n > 0}
-      - {name: acct_id, type: integer, references: acct.id}
-  - add_column: member
-    column: {name: owner_id, type: integer, references: acct.id}'
-rev portable 2.yaml pppp00000002 pppp00000001 '
-upgrade:
-  - drop_constraint: uq_member_email
-    table: member
-  - drop_constraint: ck_member_n
-    table: member
-  - drop_constraint: fk_member_acct_id_acct
-    table: member
-  - drop_constraint: fk_member_owner_id_acct
-    table: member
-downgrade: []'
+portable_revs portable
 cd "$T/portable"
 check "portable: create" 0 "" -- "$RG" upgrade pppp00000001
 cols_before=$(sqlite3 db.sqlite "SELECT sql FROM sqlite_master WHERE name = 'member'")

@@ -7,6 +7,7 @@
 # Usage: test_migrate_pg.sh REVGRAPH REPO_ROOT
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/fixtures.sh"
 DBS=()
 cleanup() {
   for d in "${DBS[@]}"; do dropdb --if-exists "$d" >/dev/null 2>&1; done
@@ -28,10 +29,7 @@ rows() { q "$1" 'SELECT version_num FROM alembic_version ORDER BY 1' | tr '\n' '
 newdb() { local d="rg_cli_$$_$1"; dropdb --if-exists "$d" >/dev/null 2>&1; createdb "$d"; DBS+=("$d"); echo "$d"; }
 
 project() { # dir db [extra ini]
-  rm -rf "$T/$1"
-  mkdir -p "$T/$1/versions"
-  printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = postgresql:///%s\n%s' "$2" "${3:-}" \
-    > "$T/$1/alembic.ini"
+  project_at "$1" "postgresql:///$2" "${3:-}"
 }
 
 # --- the example project ------------------------------------------------------
@@ -132,32 +130,12 @@ if grep -q 'Waiting for the migration lock, held by pid' "$T"/r?.log; then ok; e
 # --- schema operations ---------------------------------------------------------
 db=$(newdb ops)
 project ops "$db"
-rev ops 1.yaml oooo00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true, autoincrement: true}
-      - {name: email, type: string(200), nullable: false, default: "it'"'"'s"}
-      - {name: order, type: "numeric(10,2)", default: 0, check: "\"order\" >= 0"}
+# (fixtures.sh) 1.yaml: account (id, email, order, and these) and Item cascading
+# from it; 2.yaml: account.note, Item renamed to items
+ops_revs ops '
       - {name: active, type: boolean, default: true}
       - {name: at, type: timestamptz}
-      - {name: doc, type: json}
-  - create_table: Item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer, references: account.id, on_delete: cascade}
-  - create_index: ix_account_email
-    table: account
-    columns: [email]
-    expressions: ["lower(email)"]
-    unique: true
-    where: email IS NOT NULL'
-rev ops 2.yaml oooo00000002 oooo00000001 '
-upgrade:
-  - add_column: account
-    column: {name: note, type: text, default: ""}
-  - rename_table: Item
-    new_name: items'
+      - {name: doc, type: json}'
 cd "$T/ops"
 check "ops upgrade" 0 "" -- "$RG" upgrade heads
 eq "ops tables" "$(q "$db" "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'")" \
@@ -232,21 +210,9 @@ cd "$T"
 # --- column and constraint operations: plain ALTER TABLE --------------------------
 db=$(newdb alter)
 project alter "$db"
-rev alter 1.yaml aaaa00000001 null '
-upgrade:
-  - create_table: account
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: name, type: string(50), nullable: false}
-      - {name: legacy, type: text}
-  - create_table: item
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: account_id, type: integer}
-      - {name: qty, type: integer}
-  - sql: |
-      INSERT INTO account VALUES (1, '"'"'ann'"'"', '"'"'x'"'"'), (2, '"'"'bob'"'"', NULL);
-      INSERT INTO item VALUES (1, 1, 5), (2, 2, -1), (3, 2, 7)'
+# 1.yaml (fixtures.sh): account (id, name, legacy) with ann and bob; item (id,
+# account_id, qty) with (1,1,5) (2,2,-1) (3,2,7), its foreign key added by 2.yaml
+alter_base_rev alter ''
 rev alter 2.yaml aaaa00000002 aaaa00000001 '
 upgrade:
   - batch_alter_table: account
@@ -320,30 +286,7 @@ cd "$T"
 # (test_migrate.sh runs the same two revisions on SQLite)
 db=$(newdb portable)
 project portable "$db"
-rev portable 1.yaml pppp00000001 null '
-upgrade:
-  - create_table: acct
-    columns:
-      - {name: id, type: integer, primary_key: true}
-  - create_table: member
-    columns:
-      - {name: id, type: integer, primary_key: true}
-      - {name: email, type: text, unique: true}
-      - {name: n, type: integer, check: n > 0}
-      - {name: acct_id, type: integer, references: acct.id}
-  - add_column: member
-    column: {name: owner_id, type: integer, references: acct.id}'
-rev portable 2.yaml pppp00000002 pppp00000001 '
-upgrade:
-  - drop_constraint: uq_member_email
-    table: member
-  - drop_constraint: ck_member_n
-    table: member
-  - drop_constraint: fk_member_acct_id_acct
-    table: member
-  - drop_constraint: fk_member_owner_id_acct
-    table: member
-downgrade: []'
+portable_revs portable
 cd "$T/portable"
 check "portable: create" 0 "" -- "$RG" upgrade pppp00000001
 eq "portable: the rule's names" "$(q "$db" "SELECT string_agg(conname || ':' || contype::text, ',' ORDER BY conname) FROM pg_constraint WHERE conrelid = 'member'::regclass")" \

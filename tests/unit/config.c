@@ -9,13 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "ini.h"
 #include "revgraph/common.h"
 #include "revgraph/config.h"
+#include "testproj.h"
 
 static const char *get(struct rg_ini *ini, const char *sec, const char *key)
 {
@@ -77,30 +76,17 @@ static void test_ini_errors(void **state)
 	assert_null(ini);
 }
 
-static char tmpdir[] = "/tmp/rgcfgXXXXXX";
-
-static void write_file(const char *name, const char *text)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
+/* made by test_config_load, read again by the tests after it, removed by main() */
+static struct testproj proj;
 
 static void test_config_load(void **state)
 {
 	struct rg_config *cfg = NULL;
-	char ini[256], path[256];
 
 	(void)state;
-	assert_non_null(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/mig", tmpdir);
-	mkdir(path, 0755);
-	write_file("a.ini",
+	testproj_init(&proj, "config");
+	testproj_mkdir(&proj, "mig");
+	testproj_write(&proj, "a.ini",
 		   "[alembic]\n"
 		   "script_location = %(here)s/mig\n"
 		   "version_locations = %(here)s/v1 %(here)s/v2\n"
@@ -110,13 +96,10 @@ static void test_config_load(void **state)
 		   "sqlalchemy.url = sqlite:///%(here)s/x.db\n"
 		   "[revgraph:constants]\n"
 		   "cli.EXPAND_BRANCH = expand\n");
-	snprintf(ini, sizeof(ini), "%s/a.ini", tmpdir);
-	assert_int_equal(rg_config_load(&cfg, ini, NULL), 0);
-	snprintf(path, sizeof(path), "%s/mig", tmpdir);
-	assert_string_equal(cfg->script_location, path);
+	assert_int_equal(rg_config_load(&cfg, testproj_path(&proj, "a.ini"), NULL), 0);
+	assert_string_equal(cfg->script_location, testproj_path(&proj, "mig"));
 	assert_int_equal(cfg->version_locations.n, 2);
-	snprintf(path, sizeof(path), "%s/v2", tmpdir);
-	assert_string_equal(cfg->version_locations.items[1], path);
+	assert_string_equal(cfg->version_locations.items[1], testproj_path(&proj, "v2"));
 	assert_int_equal(cfg->truncate_slug_length, 12);
 	assert_true(cfg->recursive);
 	assert_string_equal(cfg->file_template, "%(rev)s_%(slug)s");
@@ -126,40 +109,34 @@ static void test_config_load(void **state)
 	rg_config_free(cfg);
 
 	/* Alembic 1.8.1's own template leaves a comment on this line */
-	write_file("b.ini", "[alembic]\nscript_location = %(here)s/mig\n"
+	testproj_write(&proj, "b.ini", "[alembic]\nscript_location = %(here)s/mig\n"
 			    "version_locations = %(here)s/v1:%(here)s/v2\n"
 			    "version_path_separator = os  # Use os.pathsep. Default configuration used for new projects.\n");
-	snprintf(ini, sizeof(ini), "%s/b.ini", tmpdir);
-	assert_int_equal(rg_config_load(&cfg, ini, NULL), 0);
+	assert_int_equal(rg_config_load(&cfg, testproj_path(&proj, "b.ini"), NULL), 0);
 	assert_int_equal(cfg->version_locations.n, 2);
 	rg_config_free(cfg);
 
-	write_file("c.ini", "[alembic]\nscript_location = %(here)s/mig\n"
+	testproj_write(&proj, "c.ini", "[alembic]\nscript_location = %(here)s/mig\n"
 			    "version_locations = a b\nversion_path_separator = pipe\n");
-	snprintf(ini, sizeof(ini), "%s/c.ini", tmpdir);
-	assert_int_equal(rg_config_load(&cfg, ini, NULL), RG_EINVALID);
+	assert_int_equal(rg_config_load(&cfg, testproj_path(&proj, "c.ini"), NULL), RG_EINVALID);
 	assert_non_null(strstr(rg_error_last(), "'pipe' is not a valid value for version_path_separator"));
 }
 
 static void test_config_errors_use_alembic_text(void **state)
 {
 	struct rg_config *cfg = NULL;
-	char ini[256];
 
 	(void)state;
 	assert_int_equal(rg_config_load(&cfg, "/nonexistent/alembic.ini", NULL), RG_ENOTFOUND);
 	assert_string_equal(rg_error_last(),
 			    "No config file '/nonexistent/alembic.ini' found, or file has no '[alembic]' section");
-	snprintf(ini, sizeof(ini), "%s/a.ini", tmpdir);
-	assert_int_equal(rg_config_load(&cfg, ini, "nosuch"), RG_ENOTFOUND);
+	assert_int_equal(rg_config_load(&cfg, testproj_path(&proj, "a.ini"), "nosuch"), RG_ENOTFOUND);
 	assert_non_null(strstr(rg_error_last(), "found, or file has no '[nosuch]' section"));
-	write_file("d.ini", "[alembic]\nsqlalchemy.url = x\n");
-	snprintf(ini, sizeof(ini), "%s/d.ini", tmpdir);
-	assert_int_equal(rg_config_load(&cfg, ini, NULL), RG_EINVALID);
+	testproj_write(&proj, "d.ini", "[alembic]\nsqlalchemy.url = x\n");
+	assert_int_equal(rg_config_load(&cfg, testproj_path(&proj, "d.ini"), NULL), RG_EINVALID);
 	assert_string_equal(rg_error_last(), "No 'script_location' key found in configuration.");
-	write_file("e.ini", "[alembic]\nscript_location = /nonexistent/x\n");
-	snprintf(ini, sizeof(ini), "%s/e.ini", tmpdir);
-	assert_int_equal(rg_config_load(&cfg, ini, NULL), RG_ENOTFOUND);
+	testproj_write(&proj, "e.ini", "[alembic]\nscript_location = /nonexistent/x\n");
+	assert_int_equal(rg_config_load(&cfg, testproj_path(&proj, "e.ini"), NULL), RG_ENOTFOUND);
 	assert_string_equal(rg_error_last(),
 			    "Path doesn't exist: '/nonexistent/x'.  Please use the 'init' command to create a new scripts folder.");
 	assert_null(cfg);
@@ -174,10 +151,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors_use_alembic_text),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	char cmd[300];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		return 1;
+	testproj_release(&proj);
 	return rc;
 }

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 #include "revgraph/common.h"
@@ -26,29 +24,21 @@
 #include "revgraph/revmap.h"
 #include "revgraph/script.h"
 #include "revgraph/str.h"
+#include "testproj.h"
 
-static char tmpdir[] = "/tmp/rg_migrate_XXXXXX";
+static struct testproj proj;
 
-static void write_file(const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static const char rev1[] =
-	"revision: r1\ndown_revision: null\nupgrade:\n"
-	"  - create_table: parent\n"
-	"    columns: [{name: id, type: integer, primary_key: true}, {name: v, type: integer}]\n"
-	"  - create_table: child\n"
-	"    columns:\n"
-	"      - {name: id, type: integer, primary_key: true}\n"
+/* r1 of both tests: parent(id, v) and child(id, parent_id) cascading from it; then rows */
+#define PARENT_CHILD_R1 \
+	"revision: r1\ndown_revision: null\nupgrade:\n" \
+	"  - create_table: parent\n" \
+	"    columns: [{name: id, type: integer, primary_key: true}, {name: v, type: integer}]\n" \
+	"  - create_table: child\n" \
+	"    columns:\n" \
+	"      - {name: id, type: integer, primary_key: true}\n" \
 	"      - {name: parent_id, type: integer, references: parent.id, on_delete: cascade}\n"
+
+static const char rev1[] = PARENT_CHILD_R1
 	"  - sql: INSERT INTO parent VALUES (1, 5), (2, -1); INSERT INTO child VALUES (1, 1), (2, 2)\n";
 
 /* r2 adds a CHECK that parent row 2 breaks: its rebuild fails until the row is fixed */
@@ -65,6 +55,16 @@ static const char rev2[] =
 	"    ops:\n"
 	"      - drop_constraint: ck_v\n";
 
+/* proj as a native project whose versions/ holds `rev1` as 1.yaml, and `rev2` as 2.yaml if not NULL */
+static void make_project(const char *rev1_text, const char *rev2_text)
+{
+	testproj_init(&proj, "migrate");
+	testproj_native(&proj, NULL);
+	testproj_write(&proj, "versions/1.yaml", rev1_text);
+	if (rev2_text)
+		testproj_write(&proj, "versions/2.yaml", rev2_text);
+}
+
 struct fixture {
 	struct rg_config *cfg;
 	struct rg_revmap *map;
@@ -75,14 +75,13 @@ static void open_fixture(struct fixture *fx)
 {
 	struct rg_str warnings = RG_STR_INIT;
 	struct rg_dburl url;
-	char ini[512], u[600];
+	char u[600];
 
-	snprintf(ini, sizeof(ini), "%s/alembic.ini", tmpdir);
-	assert_int_equal(rg_config_load(&fx->cfg, ini, "alembic"), 0);
+	assert_int_equal(rg_config_load(&fx->cfg, testproj_path(&proj, "alembic.ini"), "alembic"), 0);
 	fx->cfg->want_bodies = true;
 	assert_int_equal(rg_script_load(&fx->map, fx->cfg, &warnings), 0);
 	rg_str_release(&warnings);
-	snprintf(u, sizeof(u), "sqlite:///%s/db.sqlite", tmpdir);
+	snprintf(u, sizeof(u), "sqlite:///%s", testproj_path(&proj, "db.sqlite"));
 	assert_int_equal(rg_dburl_parse(&url, u), 0);
 	assert_int_equal(rg_db_open(&fx->db, &url), 0);
 	rg_dburl_release(&url);
@@ -127,15 +126,9 @@ static int upgrade(struct fixture *fx, const char *target)
 static void test_foreign_keys_restored_after_rebuild_steps(void **state)
 {
 	struct fixture fx;
-	char dirs[600];
 
 	(void)state;
-	assert_non_null(mkdtemp(tmpdir));
-	snprintf(dirs, sizeof(dirs), "%s/versions", tmpdir);
-	assert_int_equal(mkdir(dirs, 0755), 0);
-	write_file("alembic.ini", "[alembic]\nscript_location = %(here)s\n");
-	write_file("versions/1.yaml", rev1);
-	write_file("versions/2.yaml", rev2);
+	make_project(rev1, rev2);
 	memset(&fx, 0, sizeof(fx));
 	open_fixture(&fx);
 	assert_int_equal(upgrade(&fx, "r1"), 0);
@@ -180,12 +173,7 @@ static void test_foreign_keys_restored_after_rebuild_steps(void **state)
 	expect(fx.db, "SELECT version_num FROM alembic_version", "r2");
 	expect(fx.db, "SELECT count(*) FROM child", "2");
 	close_fixture(&fx);
-	{
-		char cmd[700];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		assert_int_equal(system(cmd), 0);
-	}
+	testproj_release(&proj);
 }
 
 /*
@@ -193,14 +181,7 @@ static void test_foreign_keys_restored_after_rebuild_steps(void **state)
  * would go unchecked: a new violation from them fails the step (and, with
  * one transaction for the run, the run), one already there does not.
  */
-static const char fk_base[] =
-	"revision: r1\ndown_revision: null\nupgrade:\n"
-	"  - create_table: parent\n"
-	"    columns: [{name: id, type: integer, primary_key: true}, {name: v, type: integer}]\n"
-	"  - create_table: child\n"
-	"    columns:\n"
-	"      - {name: id, type: integer, primary_key: true}\n"
-	"      - {name: parent_id, type: integer, references: parent.id, on_delete: cascade}\n"
+static const char fk_base[] = PARENT_CHILD_R1
 	"  - sql: INSERT INTO parent VALUES (1, 5), (2, 7); INSERT INTO child VALUES (1, 1), (2, 2)\n";
 
 static void write_r2(const char *sql)
@@ -214,7 +195,7 @@ static void write_r2(const char *sql)
 		 "      - alter_column: v\n"
 		 "        type: bigint\n"
 		 "  - sql: %s\n", sql);
-	write_file("versions/2.yaml", text);
+	testproj_write(&proj, "versions/2.yaml", text);
 }
 
 static void reopen(struct fixture *fx)
@@ -243,15 +224,9 @@ static void expect_refused(struct fixture *fx, const char *rows, const char *tai
 static void test_unenforced_foreign_keys_checked(void **state)
 {
 	struct fixture fx;
-	char dirs[600];
 
 	(void)state;
-	memcpy(tmpdir, "/tmp/rg_migrate_XXXXXX", sizeof(tmpdir));
-	assert_non_null(mkdtemp(tmpdir));
-	snprintf(dirs, sizeof(dirs), "%s/versions", tmpdir);
-	assert_int_equal(mkdir(dirs, 0755), 0);
-	write_file("alembic.ini", "[alembic]\nscript_location = %(here)s\n");
-	write_file("versions/1.yaml", fk_base);
+	make_project(fk_base, NULL);
 	write_r2("DELETE FROM parent WHERE id = 2");
 	memset(&fx, 0, sizeof(fx));
 	open_fixture(&fx);
@@ -285,12 +260,7 @@ static void test_unenforced_foreign_keys_checked(void **state)
 	expect(fx.db, "SELECT group_concat(id || ':' || parent_id) FROM (SELECT * FROM child ORDER BY id)",
 	       "1:1,5:77");
 	close_fixture(&fx);
-	{
-		char cmd[700];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		assert_int_equal(system(cmd), 0);
-	}
+	testproj_release(&proj);
 }
 
 int main(void)
