@@ -13,11 +13,9 @@
 #include "alloc.h"
 #include "body.h"
 #include "db_impl.h"
-#include "fsutil.h"
 #include "ops.h"
 #include "sqlsplit.h"
 #include "walk.h"
-#include "yamlrev.h"
 #include "revgraph/migrate.h"
 #include "revgraph/resolve.h"
 #include "banned.h"
@@ -432,19 +430,6 @@ static int apply_step(struct runner *r, const struct rg_step *s)
 	return err;
 }
 
-/* Prefix the message of a body error with the file. */
-static int file_error(int err, const char *path)
-{
-	struct rg_str msg = RG_STR_INIT;
-
-	if (err == RG_ENOMEM)
-		return err;
-	rg_str_addf(&msg, "%s:%s", path, rg_error_last());
-	err = rg_error_set(err, "%s", rg_str_check(&msg) ? rg_error_last() : msg.buf);
-	rg_str_release(&msg);
-	return err;
-}
-
 static int split_into(struct rg_sql_script *out, const char *path, const char *sql, size_t line,
 		      enum rg_dialect dialect)
 {
@@ -453,7 +438,7 @@ static int split_into(struct rg_sql_script *out, const char *path, const char *s
 	int err;
 
 	if ((err = rg_sql_split(&part, sql, strlen(sql), dialect, (int)line)))
-		return file_error(err, path);
+		return rg_body_file_error(err, path);
 	for (i = 0; i < part.n; i++) {
 		if (RG_GROW(out->items, out->n + 1, out->alloc)) {
 			err = RG_ENOMEM;
@@ -573,53 +558,27 @@ static int load_ops(struct rg_sql_script *out, struct step_engine *eng, struct r
 	return err;
 }
 
-/* An Alembic .py revision's body: nothing to run for a no-op, else a refusal. */
-static int python_body(const struct rg_revision *rev, const struct rg_step *s)
-{
-	if (rev->body_is_noop)
-		return 0;
-	return rg_error_set(RG_EUNSUPPORTED,
-			    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
-			    rev->path, s->upgrade ? "upgrade" : "downgrade");
-}
-
 /* The statements a revision step runs, read and checked before anything runs. */
 static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
 		     const struct rg_step *s)
 {
 	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	struct rg_body parts = { 0 };
-	const struct rg_body *timeout = &parts;	/* where the revision's lock_timeout is */
-	char *text = NULL, *section = NULL;
-	size_t len, i, line = 0, before;
+	struct rg_body_reader br;
+	struct rg_body meta = { 0 };
+	const struct rg_body *timeout;	/* where the revision's lock_timeout is */
+	const struct rg_body_part *part;
+	size_t i, before;
 	int err;
 
-	if (rev->kind == RG_REVFILE_PY)
-		return python_body(rev, s);
-	if (rev->bodies) {
-		/* read with the header (from the header cache): the file need not be read again */
-		const struct rg_body *b = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
-
-		timeout = b;
-		err = 0;
-		for (i = 0; !err && i < b->n; i++)
-			if (b->items[i].dialect < 0 || b->items[i].dialect == (int)r->dialect)
-				err = split_into(out, rev->path, b->items[i].sql, b->items[i].line,
-						 r->dialect);
-		goto check;
+	if ((err = rg_body_reader_open(&br, rev, s->upgrade, r->dialect)))
+		goto out;
+	timeout = br.body ? br.body : &meta;
+	if (br.yaml) {
+		timeout = &meta;
+		err = load_ops(out, eng, r, rev, &meta, br.yaml, br.yaml_len, s->upgrade);
 	}
-	if ((err = rg_fs_read(&text, &len, rev->path)))
-		return err;
-	if (rev->kind == RG_REVFILE_SQL) {
-		err = rg_sqlrev_section_at(&section, &line, text, len, s->upgrade);
-		if (err)
-			err = file_error(err, rev->path);
-		else if (section)
-			err = split_into(out, rev->path, section, line, r->dialect);
-	} else {
-		err = load_ops(out, eng, r, rev, &parts, text, len, s->upgrade);
-	}
-check:
+	while (!err && (part = rg_body_reader_next(&br)))
+		err = split_into(out, rev->path, part->sql, part->line, r->dialect);
 	for (i = 0; !err && i < out->n; i++)
 		err = check_statement(rev, out->items[i].text, strlen(out->items[i].text),
 				      out->items[i].line, r->dialect);
@@ -629,90 +588,35 @@ check:
 	/* a statement put first moves the engine calls along */
 	for (i = 0; !err && out->n > before && i < eng->n; i++)
 		eng->calls[i].at += out->n - before;
-	rg_body_release(&parts);
-	free(section);
-	free(text);
+out:
+	rg_body_release(&meta);
+	rg_body_reader_release(&br);
 	return err;
-}
-
-/*
- * The SQL a step's revision runs, as parts, for --sql rendered ahead: kept
- * with the revision (from the header cache), or a SQL file's section.
- */
-struct body_src {
-	const struct rg_body *body;	/* NULL: it runs nothing */
-	struct rg_body_part part;	/* a SQL file's section, read now */
-	struct rg_body section;		/* that part as a body */
-	char *text, *section_text;
-};
-
-static void body_src_release(struct body_src *src)
-{
-	free(src->section_text);
-	free(src->text);
-}
-
-/* Find the SQL of step `s`; a Python body that is not a no-op is an error (as load_body()). */
-static int body_src_open(struct body_src *src, const struct runner *r, const struct rg_step *s)
-{
-	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	size_t len, line = 0;
-	int err;
-
-	memset(src, 0, sizeof(*src));
-	if (rev->kind == RG_REVFILE_PY)
-		return python_body(rev, s);
-	if (rev->bodies) {
-		/* read with the header (from the header cache): the file need not be read again */
-		src->body = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
-		return 0;
-	}
-	if ((err = rg_fs_read(&src->text, &len, rev->path)))
-		return err;
-	if (rev->kind == RG_REVFILE_SQL) {
-		if ((err = rg_sqlrev_section_at(&src->section_text, &line, src->text, len, s->upgrade)))
-			return file_error(err, rev->path);
-		if (src->section_text) {
-			src->part.sql = src->section_text;
-			src->part.line = line;
-			src->part.dialect = -1;
-			src->section.items = &src->part;
-			src->section.n = 1;
-		}
-		src->body = &src->section;
-		return 0;
-	}
-	/* a YAML file read now is never rendered ahead (bodies_renderable()) */
-	return rg_error_set(RG_EINVALID, "%s: not a body --sql renders ahead", rev->path);
-}
-
-static bool part_runs_on(const struct rg_body_part *part, enum rg_dialect dialect)
-{
-	return part->dialect < 0 || part->dialect == (int)dialect;
 }
 
 static int render_body(struct framed *f, struct renderer *rd, const struct runner *r,
 		       const struct rg_step *s)
 {
 	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	struct body_src src;
+	struct rg_body_reader br;
+	const struct rg_body_part *part;
 	size_t i;
 	int err;
 
 	f->buf = &rd->out;
 	f->off = rd->out.len;
 	rd->spans.n = 0;
-	if ((err = body_src_open(&src, r, s)) || !src.body)
+	if ((err = rg_body_reader_open(&br, rev, s->upgrade, r->dialect)) || !br.body) {
+		/* a YAML file read now is never rendered ahead (bodies_renderable()) */
+		if (!err && br.yaml)
+			err = rg_error_set(RG_EINVALID, "%s: not a body --sql renders ahead", rev->path);
 		goto out;
-	/* split every part first: a part that does not split is reported before a bad statement */
-	for (i = 0; !err && i < src.body->n; i++) {
-		const struct rg_body_part *part = &src.body->items[i];
-
-		if (part_runs_on(part, r->dialect) &&
-		    (err = rg_sql_split_spans(&rd->spans, part->sql, strlen(part->sql), r->dialect,
-					      (int)part->line)))
-			err = file_error(err, rev->path);
 	}
+	/* split every part first: a part that does not split is reported before a bad statement */
+	while (!err && (part = rg_body_reader_next(&br)))
+		if ((err = rg_sql_split_spans(&rd->spans, part->sql, strlen(part->sql), r->dialect,
+					      (int)part->line)))
+			err = rg_body_file_error(err, rev->path);
 	for (i = 0; !err && i < rd->spans.n; i++)
 		err = check_statement(rev, rd->spans.items[i].text, rd->spans.items[i].len,
 				      rd->spans.items[i].line, r->dialect);
@@ -721,12 +625,12 @@ static int render_body(struct framed *f, struct renderer *rd, const struct runne
 	if (!err && !(err = rg_str_check(&rd->out))) {
 		f->len = rd->out.len - f->off;
 		f->n = rd->spans.n;
-		/* a body read from its file now goes with `src` */
-		if (src.body->lock_timeout && !(f->lock_timeout = rg_strdup(src.body->lock_timeout)))
+		/* a body read from its file now goes with the reader */
+		if (br.body->lock_timeout && !(f->lock_timeout = rg_strdup(br.body->lock_timeout)))
 			err = RG_ENOMEM;
 	}
 out:
-	body_src_release(&src);
+	rg_body_reader_release(&br);
 	return err;
 }
 
