@@ -4,7 +4,6 @@
  * steps through a database backend (or the offline SQL writer), keeping the
  * version table as Alembic's HeadMaintainer keeps it.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,68 +12,13 @@
 #include "alloc.h"
 #include "body.h"
 #include "db_impl.h"
+#include "migrate_int.h"
 #include "ops.h"
 #include "sqlsplit.h"
 #include "walk.h"
 #include "revgraph/migrate.h"
 #include "revgraph/resolve.h"
 #include "banned.h"
-
-/* One call of the SQLite rebuild engine, run before statement `at` of its step. */
-struct engine_call {
-	size_t at;
-	size_t line;		/* the operation's line */
-	struct rg_op_alters alters;
-};
-
-/* A step's engine calls, and the operations they point into. */
-struct step_engine {
-	struct rg_ops ops;
-	struct engine_call *calls;
-	size_t n;
-	size_t alloc;
-};
-
-/*
- * --sql: the statements of each step, checked and framed as the offline
- * writer frames them before the run writes anything, without a copy of
- * each statement; the run writes them in place of executing them.
- */
-struct framed {
-	const struct rg_str *buf;	/* the renderer's output they are in */
-	size_t off, len;
-	size_t n;			/* how many statements */
-	char *lock_timeout;		/* the body's lock_timeout: (a copy), or NULL */
-};
-
-/* What one renderer fills: the framed statements, and the spans of the body at hand. */
-struct renderer {
-	struct rg_str out;
-	struct rg_sql_spans spans;
-};
-
-struct runner {
-	const struct rg_config *cfg;
-	const struct rg_revmap *map;
-	struct rg_db *db;
-	const struct rg_migrate_opts *o;
-	bool offline;
-	enum rg_dialect dialect;
-	bool transactional_ddl;	/* the dialect's (or the configured) DDL transactions */
-	bool outer;		/* one transaction around the whole run */
-	bool in_tx;
-	struct rg_idx_list heads;	/* the version table rows, as the run changes them */
-	struct rg_str table;	/* the qualified, quoted version table name */
-	struct rg_str sql;	/* scratch */
-	struct rg_plan plan;
-	struct rg_sql_script *bodies;	/* one per step (online, and --sql with file-read YAML) */
-	struct step_engine *engine;	/* one per step, with `bodies` */
-	struct framed *framed;		/* one per step (--sql rendered ahead: render_bodies()) */
-	struct renderer renderers[2];	/* what the framed statements are in */
-	bool ddl_timeout_set;	/* an earlier step's body SET lock_timeout */
-	bool fk_restore;	/* PRAGMA foreign_keys was switched off, to be put back on */
-	sqlite3 *mem;		/* --sql on SQLite with rebuilds: the schema the path builds */
-};
 
 static void log_line(const struct runner *r, const char *level, const char *msg)
 {
@@ -451,24 +395,6 @@ static int split_into(struct rg_sql_script *out, const char *path, const char *s
 	return err;
 }
 
-/* Check one statement (`len` bytes from `text`) against how its revision runs. */
-static int check_statement(const struct rg_revision *rev, const char *text, size_t len, int line,
-			   enum rg_dialect dialect)
-{
-	const char *why;
-
-	if (rg_sql_is_transaction_control_n(text, len, dialect))
-		return rg_error_set(RG_EINVALID,
-				    "%s:%d: transaction control statements are not allowed in a revision; revgraph begins and commits the transactions itself",
-				    rev->path, line);
-	why = rg_sql_needs_autocommit_n(text, len, dialect);
-	if (why && !rev->non_transactional)
-		return rg_error_set(RG_EINVALID,
-				    "%s:%d: %s; add 'transactional: false' to the revision's header to run it outside a transaction",
-				    rev->path, line, why);
-	return 0;
-}
-
 /*
  * PostgreSQL: `SET lock_timeout` first in a body that runs statements, from
  * the revision's `lock_timeout:` or else revgraph.ddl_lock_timeout, so that
@@ -580,8 +506,8 @@ static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct 
 	while (!err && (part = rg_body_reader_next(&br)))
 		err = split_into(out, rev->path, part->sql, part->line, r->dialect);
 	for (i = 0; !err && i < out->n; i++)
-		err = check_statement(rev, out->items[i].text, strlen(out->items[i].text),
-				      out->items[i].line, r->dialect);
+		err = rg_migrate_check_statement(rev, out->items[i].text, strlen(out->items[i].text),
+						  out->items[i].line, r->dialect);
 	before = out->n;
 	if (!err)
 		err = add_lock_timeout(out, r, timeout->lock_timeout, timeout->lock_timeout_line);
@@ -591,143 +517,6 @@ static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct 
 out:
 	rg_body_release(&meta);
 	rg_body_reader_release(&br);
-	return err;
-}
-
-static int render_body(struct framed *f, struct renderer *rd, const struct runner *r,
-		       const struct rg_step *s)
-{
-	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	struct rg_body_reader br;
-	const struct rg_body_part *part;
-	size_t i;
-	int err;
-
-	f->buf = &rd->out;
-	f->off = rd->out.len;
-	rd->spans.n = 0;
-	if ((err = rg_body_reader_open(&br, rev, s->upgrade, r->dialect)) || !br.body) {
-		/* a YAML file read now is never rendered ahead (bodies_renderable()) */
-		if (!err && br.yaml)
-			err = rg_error_set(RG_EINVALID, "%s: not a body --sql renders ahead", rev->path);
-		goto out;
-	}
-	/* split every part first: a part that does not split is reported before a bad statement */
-	while (!err && (part = rg_body_reader_next(&br)))
-		if ((err = rg_sql_split_spans(&rd->spans, part->sql, strlen(part->sql), r->dialect,
-					      (int)part->line)))
-			err = rg_body_file_error(err, rev->path);
-	for (i = 0; !err && i < rd->spans.n; i++)
-		err = check_statement(rev, rd->spans.items[i].text, rd->spans.items[i].len,
-				      rd->spans.items[i].line, r->dialect);
-	for (i = 0; !err && i < rd->spans.n; i++)
-		rg_db_frame_sql(&rd->out, rd->spans.items[i].text, rd->spans.items[i].len);
-	if (!err && !(err = rg_str_check(&rd->out))) {
-		f->len = rd->out.len - f->off;
-		f->n = rd->spans.n;
-		/* a body read from its file now goes with the reader */
-		if (br.body->lock_timeout && !(f->lock_timeout = rg_strdup(br.body->lock_timeout)))
-			err = RG_ENOMEM;
-	}
-out:
-	rg_body_reader_release(&br);
-	return err;
-}
-
-/* Render the bodies of steps [from, to) with `rd`: 0, or the error of the first that fails. */
-static int render_range(const struct runner *r, struct renderer *rd, size_t from, size_t to)
-{
-	size_t k;
-	int err;
-
-	for (k = from; k < to; k++)
-		if (!r->plan.items[k].stamp &&
-		    (err = render_body(&r->framed[k], rd, r, &r->plan.items[k])))
-			return err;
-	return 0;
-}
-
-/*
- * A plan this long renders its second half on a second thread: splitting,
- * checking and framing thousands of bodies is most of what a --sql run
- * does after loading, and every body is independent of the others.
- */
-#define RENDER_THREAD_MIN_STEPS 1024
-
-/* The second half: its own renderer and steps; its error copied out of its error slot. */
-struct render_job {
-	const struct runner *r;
-	struct renderer *rd;
-	size_t from, to;
-	int err;
-	char *msg, *detail;
-};
-
-static void *render_thread(void *arg)
-{
-	struct render_job *job = arg;
-
-	job->err = render_range(job->r, job->rd, job->from, job->to);
-	if (job->err && job->err != RG_ENOMEM) {
-		job->msg = rg_strdup(rg_error_last());
-		job->detail = rg_strdup(rg_error_detail());
-	}
-	rg_error_clear();	/* a long message lives on this thread's heap */
-	return NULL;
-}
-
-/*
- * Whether --sql can render every body ahead: not when one is a YAML file
- * read now, whose operations may run through the SQLite rebuild engine,
- * which the run replays in order (the header cache never holds those).
- */
-static bool bodies_renderable(const struct runner *r)
-{
-	size_t k;
-
-	for (k = 0; k < r->plan.n; k++) {
-		const struct rg_revision *rev;
-
-		if (r->plan.items[k].stamp)
-			continue;
-		rev = rg_revmap_node(r->map, r->plan.items[k].rev)->rev;
-		if (rev->kind == RG_REVFILE_YAML && !rev->bodies)
-			return false;
-	}
-	return true;
-}
-
-/* Render every step's body; the error is that of the first step that fails, as in one pass. */
-static int render_bodies(struct runner *r)
-{
-	struct render_job job;
-	pthread_t thread;
-	int err;
-
-	if (r->plan.n && !(r->framed = rg_calloc(r->plan.n, sizeof(*r->framed))))
-		return RG_ENOMEM;
-	memset(&job, 0, sizeof(job));
-	job.r = r;
-	job.rd = &r->renderers[1];
-	job.from = r->plan.n / 2;
-	job.to = r->plan.n;
-	if (r->plan.n < RENDER_THREAD_MIN_STEPS || pthread_create(&thread, NULL, render_thread, &job))
-		return render_range(r, &r->renderers[0], 0, r->plan.n);
-	err = render_range(r, &r->renderers[0], 0, job.from);
-	pthread_join(thread, NULL);
-	if (!err && job.err == RG_ENOMEM) {
-		err = rg_error_set(RG_ENOMEM, "out of memory");
-	} else if (!err && job.err) {
-		if (!job.msg || !job.detail) {
-			err = rg_error_set(RG_ENOMEM, "out of memory");
-		} else {
-			err = rg_error_set(job.err, "%s", job.msg);
-			if (*job.detail)
-				rg_error_set_detail("%s", job.detail);
-		}
-	}
-	free(job.msg);
-	free(job.detail);
 	return err;
 }
 
@@ -1339,8 +1128,8 @@ static int run_plan(struct runner *r)
 
 	bool engine = false;
 
-	if (r->offline && bodies_renderable(r)) {
-		if ((err = render_bodies(r)))
+	if (r->offline && rg_migrate_bodies_renderable(r)) {
+		if ((err = rg_migrate_render_bodies(r)))
 			return err;
 	} else {
 		if (r->plan.n && (!(r->bodies = rg_calloc(r->plan.n, sizeof(*r->bodies))) ||
