@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "alloc.h"
 #include "body.h"
 #include "db_impl.h"
@@ -485,7 +483,7 @@ static int load_ops(struct rg_sql_script *out, struct step_engine *eng, struct r
 }
 
 /* The statements a revision step runs, read and checked before anything runs. */
-static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
+int rg_migrate_load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
 		     const struct rg_step *s)
 {
 	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
@@ -549,7 +547,7 @@ static int tx_commit(struct runner *r)
 }
 
 /* Prefix a failure of the statement or operation at `line` of `path`. */
-static int line_error(int err, const char *path, size_t line, const char *detail)
+int rg_migrate_line_error(int err, const char *path, size_t line, const char *detail)
 {
 	struct rg_str msg = RG_STR_INIT;
 
@@ -562,88 +560,6 @@ static int line_error(int err, const char *path, size_t line, const char *detail
 			rg_error_set_detail("%s", detail);
 	}
 	rg_str_release(&msg);
-	return err;
-}
-
-struct progress_ctx {
-	const struct runner *r;
-	const char *table;
-};
-
-static void engine_progress(void *ctx, long long copied, long long total)
-{
-	const struct progress_ctx *p = ctx;
-
-	p->r->o->progress(p->r->o->progress_ctx, p->table, copied, total);
-}
-
-/*
- * One engine call: in the step's transaction when there is one (foreign
- * keys were switched off before it began), else in the engine's own.
- */
-static int run_engine(struct runner *r, const struct engine_call *c, const char *path)
-{
-	sqlite3 *h = rg_db_sqlite_handle(r->db);
-	struct progress_ctx pc;
-	struct rg_alter_opts o;
-	int err;
-
-	memset(&o, 0, sizeof(o));
-	o.recreate = c->alters.recreate;
-	o.in_transaction = !sqlite3_get_autocommit(h);
-	pc.r = r;
-	pc.table = c->alters.table;
-	if (r->o->progress) {
-		o.progress = engine_progress;
-		o.progress_ctx = &pc;
-	}
-	err = rg_sqlite_alter_table_ext(h, c->alters.table, c->alters.v, c->alters.n, &o);
-	return err ? line_error(err, path, c->line, NULL) : 0;
-}
-
-/* Run `sql` on the in-memory replay database; a failure names the file and line. */
-static int mem_exec(struct runner *r, const char *sql, const char *path, size_t line)
-{
-	char *msg = NULL;
-	int err;
-
-	if (sqlite3_exec(r->mem, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	err = rg_error_set(RG_EDATABASE, "%s:%zu: replaying this revision for --sql failed: %s", path, line,
-			   msg ? msg : sqlite3_errmsg(r->mem));
-	rg_error_set_detail("%s", sql);
-	sqlite3_free(msg);
-	return err;
-}
-
-/*
- * --sql: run the engine call on the replay database and write what it ran.
- * Outside a transaction the script switches foreign keys off around a
- * rebuild and back on after it (the engine's steps 1 and 12, as for a
- * connection that has them on); inside the script's one transaction it
- * cannot, and the rebuild is a SAVEPOINT there.
- */
-static int run_engine_offline(struct runner *r, const struct engine_call *c, const char *path)
-{
-	struct rg_strlist stmts = RG_STRLIST_INIT;
-	struct rg_alter_opts o;
-	size_t i;
-	int err;
-
-	memset(&o, 0, sizeof(o));
-	o.recreate = c->alters.recreate;
-	o.statements = &stmts;
-	o.in_transaction = r->in_tx;
-	err = mem_exec(r, r->in_tx ? "BEGIN" : "PRAGMA foreign_keys = ON", path, c->line);
-	if (!err && (err = rg_sqlite_alter_table_ext(r->mem, c->alters.table, c->alters.v, c->alters.n, &o)))
-		err = line_error(err, path, c->line, NULL);
-	if (r->in_tx)
-		sqlite3_exec(r->mem, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-	else
-		sqlite3_exec(r->mem, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
-	for (i = 0; !err && i < stmts.n; i++)
-		err = rg_db_exec(r->db, stmts.items[i], NULL);
-	rg_strlist_release(&stmts);
 	return err;
 }
 
@@ -662,188 +578,23 @@ static int run_statements(struct runner *r, size_t k)
 	eng = &r->engine[k];
 	for (i = 0; i <= body->n; i++) {
 		for (; ci < eng->n && eng->calls[ci].at == i; ci++) {
-			err = r->offline ? run_engine_offline(r, &eng->calls[ci], rev->path)
-					 : run_engine(r, &eng->calls[ci], rev->path);
+			err = r->offline ? rg_migrate_engine_run_offline(r, &eng->calls[ci], rev->path)
+					 : rg_migrate_engine_run(r, &eng->calls[ci], rev->path);
 			if (err)
 				return err;
 		}
 		if (i == body->n)
 			break;
-		if (r->mem && (err = mem_exec(r, body->items[i].text, rev->path, (size_t)body->items[i].line)))
+		if (r->mem && (err = rg_migrate_replay_exec(r, body->items[i].text, rev->path,
+							    (size_t)body->items[i].line)))
 			return err;
 		if (!(err = rg_db_exec(r->db, body->items[i].text, NULL)))
 			continue;
 		if (err == RG_EDATABASE)
-			err = line_error(err, rev->path, (size_t)body->items[i].line, body->items[i].text);
+			err = rg_migrate_line_error(err, rev->path, (size_t)body->items[i].line, body->items[i].text);
 		return err;
 	}
 	return 0;
-}
-
-/*
- * --sql on SQLite with rebuilds: the engine needs each table's shape, so
- * the revisions from base up to the start of the range are replayed into
- * an in-memory database (and the range's own statements follow them there
- * as they are written).  A revision that cannot be replayed (Python code)
- * stops the run before anything is written.
- */
-static int replay_setup(struct runner *r)
-{
-	struct rg_plan p = { 0 };
-	struct rg_idx_list none = { 0 };
-	struct rg_sql_script body = { 0 };
-	struct step_engine eng;
-	size_t k, i, ci, c;
-	int err;
-
-	memset(&eng, 0, sizeof(eng));
-	if (sqlite3_open(":memory:", &r->mem) != SQLITE_OK)
-		return rg_error_set(RG_ENOMEM, "out of memory");
-	for (i = 0; i < r->heads.n; i++) {
-		rg_plan_release(&p);
-		memset(&p, 0, sizeof(p));
-		if ((err = rg_plan_upgrade(&p, r->map, &none, id_of(r, r->heads.items[i]))))
-			goto out;
-		for (k = 0; k < p.n; k++) {
-			const struct rg_revision *rev = rg_revmap_node(r->map, p.items[k].rev)->rev;
-
-			if (rev->kind == RG_REVFILE_PY && !rev->body_is_noop) {
-				err = rg_error_set(RG_EUNSUPPORTED,
-						   "%s: --sql on SQLite replays the revisions before the range to know the tables a rebuild changes, and this one's upgrade() is Python code; run the range online",
-						   rev->path);
-				goto out;
-			}
-			if ((err = load_body(&body, &eng, r, &p.items[k])))
-				goto out;
-			for (ci = 0, err = 0; !err && ci <= body.n; ci++) {
-				for (c = 0; !err && c < eng.n; c++) {
-					if (eng.calls[c].at != ci)
-						continue;
-					err = rg_sqlite_alter_table_ext(r->mem, eng.calls[c].alters.table,
-									eng.calls[c].alters.v, eng.calls[c].alters.n, NULL);
-					if (err)
-						err = line_error(err, rev->path, eng.calls[c].line, NULL);
-				}
-				if (!err && ci < body.n)
-					err = mem_exec(r, body.items[ci].text, rev->path, (size_t)body.items[ci].line);
-			}
-			rg_sql_script_release(&body);
-			for (c = 0; c < eng.n; c++)
-				rg_op_alters_release(&eng.calls[c].alters);
-			free(eng.calls);
-			rg_ops_release(&eng.ops);
-			memset(&eng, 0, sizeof(eng));
-			if (err)
-				goto out;
-		}
-	}
-	err = 0;
-out:
-	rg_sql_script_release(&body);
-	for (i = 0; i < eng.n; i++)
-		rg_op_alters_release(&eng.calls[i].alters);
-	free(eng.calls);
-	rg_ops_release(&eng.ops);
-	rg_plan_release(&p);
-	rg_idx_list_release(&none);
-	return err;
-}
-
-/*
- * SQLite: PRAGMA foreign_keys off before a transaction in which the
- * rebuild engine runs (it cannot change inside one), so that DROP TABLE of
- * a rebuild cannot cascade; put back by fk_resume() after COMMIT or
- * ROLLBACK.
- */
-static int fk_pause(struct runner *r)
-{
-	struct rg_strlist v = RG_STRLIST_INIT;
-	int err;
-
-	if (r->offline || r->dialect != RG_DIALECT_SQLITE || r->fk_restore)
-		return 0;
-	err = rg_db_query_column(r->db, "PRAGMA foreign_keys", &v);
-	if (!err && v.n && strcmp(v.items[0], "0")) {
-		if (!(err = rg_db_exec(r->db, "PRAGMA foreign_keys = OFF", NULL)))
-			r->fk_restore = true;
-	}
-	rg_strlist_release(&v);
-	return err;
-}
-
-static int fk_resume(struct runner *r)
-{
-	if (!r->fk_restore)
-		return 0;
-	r->fk_restore = false;
-	return rg_db_exec(r->db, "PRAGMA foreign_keys = ON", NULL);
-}
-
-/*
- * While the runner has PRAGMA foreign_keys off (a rebuild in the step, or
- * in the run's one transaction), the step's other statements are not
- * checked by SQLite either: a DELETE of a parent does not cascade, an
- * orphan INSERT is accepted.  So the violations are read at the step's
- * start and before its COMMIT, and a new one fails the step.  A database
- * with no foreign key at all has none to read.
- */
-static int fk_violations(struct runner *r, struct rg_strlist *out)
-{
-	struct rg_strlist any = RG_STRLIST_INIT;
-	int err;
-
-	err = rg_db_query_column(r->db, "SELECT 1 FROM main.sqlite_master m, pragma_foreign_key_list(m.name) "
-				 "WHERE m.type = 'table' LIMIT 1", &any);
-	if (!err && any.n)
-		err = rg_db_query_column(r->db, "SELECT \"table\" || char(31) || coalesce(rowid, '-') || char(31) || "
-					 "parent FROM pragma_foreign_key_check", out);
-	rg_strlist_release(&any);
-	return err;
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int fk_new_violations(struct runner *r, const char *path, struct rg_strlist *before)
-{
-	struct rg_strlist after = RG_STRLIST_INIT;
-	struct rg_str msg = RG_STR_INIT;
-	size_t i, n_new = 0;
-	int err;
-
-	if ((err = fk_violations(r, &after)) || !after.n)
-		goto out;
-	if (before->n)
-		qsort(before->items, before->n, sizeof(char *), cmp_row);
-	for (i = 0; i < after.n; i++) {
-		char *row = after.items[i], *p1, *p2;
-
-		if (before->n && bsearch(&row, before->items, before->n, sizeof(char *), cmp_row))
-			continue;
-		if (n_new++ >= 5)
-			continue;
-		p1 = strchr(row, '\x1f');
-		p2 = p1 ? strchr(p1 + 1, '\x1f') : NULL;
-		if (p2)
-			rg_str_addf(&msg, "%s'%.*s' rowid %.*s references '%s'", n_new > 1 ? "; " : "",
-				    (int)(p1 - row), row, (int)(p2 - p1 - 1), p1 + 1, p2 + 1);
-	}
-	if ((err = rg_str_check(&msg)))
-		goto out;
-	if (n_new)
-		err = rg_error_set(RG_EINVALID,
-				   "%s: this revision leaves %zu row%s breaking a foreign key (%s%s), and %s, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; %s",
-				   path, n_new, n_new == 1 ? "" : "s", msg.buf, n_new > 5 ? "; ..." : "",
-				   r->outer ? "foreign keys are not enforced in a run whose one transaction rebuilds a table"
-					    : "foreign keys are not enforced in a revision that rebuilds a table",
-				   !r->in_tx ? "it ran outside a transaction (transactional: false), so what it did stays"
-				   : r->outer ? "the run's transaction was rolled back" : "it was rolled back");
-out:
-	rg_strlist_release(&after);
-	rg_str_release(&msg);
-	return err;
 }
 
 static int run_step(struct runner *r, size_t k)
@@ -857,7 +608,7 @@ static int run_step(struct runner *r, size_t k)
 	own_tx = !r->outer && (!r->offline || r->transactional_ddl) && !autocommit;
 	if (autocommit && r->in_tx && (err = tx_commit(r)))
 		return err;
-	if (own_tx && r->engine && r->engine[k].n && (err = fk_pause(r)))
+	if (own_tx && r->engine && r->engine[k].n && (err = rg_migrate_fk_pause(r)))
 		return err;
 	if (own_tx && (err = tx_begin(r)))
 		return err;
@@ -881,8 +632,8 @@ static int run_step(struct runner *r, size_t k)
 	if (!s->stamp && r->fk_restore && !r->offline) {
 		struct rg_strlist before = RG_STRLIST_INIT;
 
-		if (!(err = fk_violations(r, &before)) && !(err = run_statements(r, k)))
-			err = fk_new_violations(r, rg_revmap_node(r->map, s->rev)->rev->path, &before);
+		if (!(err = rg_migrate_fk_violations(r, &before)) && !(err = run_statements(r, k)))
+			err = rg_migrate_fk_new_violations(r, rg_revmap_node(r->map, s->rev)->rev->path, &before);
 		rg_strlist_release(&before);
 		if (err)
 			return err;
@@ -893,7 +644,7 @@ static int run_step(struct runner *r, size_t k)
 		return err;
 	if (own_tx && (err = tx_commit(r)))
 		return err;
-	if (own_tx && !r->outer && (err = fk_resume(r)))
+	if (own_tx && !r->outer && (err = rg_migrate_fk_resume(r)))
 		return err;
 	if (autocommit && r->outer && (err = tx_begin(r)))
 		return err;
@@ -1137,15 +888,15 @@ static int run_plan(struct runner *r)
 			return RG_ENOMEM;
 		for (k = 0; k < r->plan.n; k++) {
 			if (!r->plan.items[k].stamp &&
-			    (err = load_body(&r->bodies[k], &r->engine[k], r, &r->plan.items[k])))
+			    (err = rg_migrate_load_body(&r->bodies[k], &r->engine[k], r, &r->plan.items[k])))
 				return err;
 			engine = engine || r->engine[k].n;
 		}
 	}
-	if (r->offline && r->dialect == RG_DIALECT_SQLITE && engine && (err = replay_setup(r)))
+	if (r->offline && r->dialect == RG_DIALECT_SQLITE && engine && (err = rg_migrate_replay_setup(r)))
 		return err;
 	/* one transaction for the whole run: foreign keys off before it, if a rebuild runs in it */
-	if (r->outer && !r->in_tx && engine && (err = fk_pause(r)))
+	if (r->outer && !r->in_tx && engine && (err = rg_migrate_fk_pause(r)))
 		return err;
 	if (r->outer && !r->in_tx && (err = tx_begin(r)))
 		return err;
@@ -1243,7 +994,7 @@ int rg_migrate(const struct rg_config *cfg, const struct rg_revmap *map, struct 
 	if (r.fk_restore) {
 		/* after the COMMIT or ROLLBACK: the setting the connection had */
 		char *msg = rg_strdup(rg_error_last());
-		int rerr = fk_resume(&r);
+		int rerr = rg_migrate_fk_resume(&r);
 
 		if (!err)
 			err = rerr;
@@ -1256,14 +1007,8 @@ out:
 		rg_db_unlock(db);
 	for (k = 0; r.bodies && k < r.plan.n; k++)
 		rg_sql_script_release(&r.bodies[k]);
-	for (k = 0; r.engine && k < r.plan.n; k++) {
-		size_t i;
-
-		for (i = 0; i < r.engine[k].n; i++)
-			rg_op_alters_release(&r.engine[k].calls[i].alters);
-		free(r.engine[k].calls);
-		rg_ops_release(&r.engine[k].ops);
-	}
+	for (k = 0; r.engine && k < r.plan.n; k++)
+		rg_migrate_step_engine_release(&r.engine[k]);
 	free(r.engine);
 	free(r.bodies);
 	for (k = 0; r.framed && k < r.plan.n; k++)

@@ -106,4 +106,39 @@ static inline int rg_migrate_check_statement(const struct rg_revision *rev, cons
 bool rg_migrate_bodies_renderable(const struct runner *r);
 int rg_migrate_render_bodies(struct runner *r);
 
+/*
+ * migrate.c: the statements a revision step runs, read and checked
+ * before anything runs (the lock_timeout statement first, engine calls
+ * into *eng); and a failure of the statement or operation at `line` of
+ * `path` prefixed with them (`detail` set when not NULL).
+ */
+int rg_migrate_load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
+			 const struct rg_step *s);
+int rg_migrate_line_error(int err, const char *path, size_t line, const char *detail);
+
+/*
+ * migrate_engine.c.  Online: one engine call, in the step's transaction
+ * when there is one.  --sql: the call run on the replay database, writing
+ * what it ran; rg_migrate_replay_setup() builds that database from the
+ * path below the range, and rg_migrate_replay_exec() runs a statement of
+ * the range on it too.  A failure names the file and line.
+ */
+int rg_migrate_engine_run(struct runner *r, const struct engine_call *c, const char *path);
+int rg_migrate_engine_run_offline(struct runner *r, const struct engine_call *c, const char *path);
+int rg_migrate_replay_setup(struct runner *r);
+int rg_migrate_replay_exec(struct runner *r, const char *sql, const char *path, size_t line);
+/* Free what `eng` holds and empty it. */
+void rg_migrate_step_engine_release(struct step_engine *eng);
+
+/*
+ * migrate_engine.c, SQLite online: PRAGMA foreign_keys off before a
+ * transaction a rebuild runs in (r->fk_restore set), back on after it;
+ * the rows breaking a foreign key, read before a step and checked after
+ * it (a new one fails the step of `path`).
+ */
+int rg_migrate_fk_pause(struct runner *r);
+int rg_migrate_fk_resume(struct runner *r);
+int rg_migrate_fk_violations(struct runner *r, struct rg_strlist *out);
+int rg_migrate_fk_new_violations(struct runner *r, const char *path, struct rg_strlist *before);
+
 #endif
