@@ -10,12 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <sqlite3.h>
-
 #include "ops.h"
-#include "revgraph/common.h"
 #include "sqlsplit.h"
+#include "revgraph/common.h"
 #include "revgraph/migrate.h"
+
+struct sqlite3;
 
 /* One call of the SQLite rebuild engine, run before statement `at` of its step. */
 struct engine_call {
@@ -70,7 +70,7 @@ struct runner {
 	struct renderer renderers[2];	/* what the framed statements are in */
 	bool ddl_timeout_set;	/* an earlier step's body SET lock_timeout */
 	bool fk_restore;	/* PRAGMA foreign_keys was switched off, to be put back on */
-	sqlite3 *mem;		/* --sql on SQLite with rebuilds: the schema the path builds */
+	struct sqlite3 *mem;	/* --sql on SQLite with rebuilds: the schema the path builds */
 };
 
 /*
@@ -107,13 +107,20 @@ bool rg_migrate_bodies_renderable(const struct runner *r);
 int rg_migrate_render_bodies(struct runner *r);
 
 /*
- * migrate.c: the statements a revision step runs, read and checked
- * before anything runs (the lock_timeout statement first, engine calls
- * into *eng); and a failure of the statement or operation at `line` of
- * `path` prefixed with them (`detail` set when not NULL).
+ * body.c: the statements a revision step runs, read and checked before
+ * anything runs (the lock_timeout statement first, engine calls into
+ * *eng); and PostgreSQL's `SET lock_timeout` (or `RESET`) for a body of
+ * `n` statements into `sql`, nothing when none applies.
  */
 int rg_migrate_load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
 			 const struct rg_step *s);
+void rg_migrate_lock_timeout_statement(struct rg_str *sql, struct runner *r,
+				       const char *rev_value, size_t n);
+
+/*
+ * migrate.c: a failure of the statement or operation at `line` of `path`
+ * prefixed with them (`detail` set when not NULL).
+ */
 int rg_migrate_line_error(int err, const char *path, size_t line, const char *detail);
 
 /*

@@ -13,6 +13,7 @@
 #include "migrate_int.h"
 #include "banned.h"
 
+/* Split, check and frame the body of step `s` into `rd`'s output, as *f. */
 static int render_body(struct framed *f, struct renderer *rd, const struct runner *r,
 		       const struct rg_step *s)
 {
