@@ -87,4 +87,80 @@ int rg_yamlrev_read(struct rg_ops *out, struct rg_body *meta, const char *path, 
 int rg_yamlrev_body(struct rg_body *out, const char *path, const char *text, size_t len,
 		    bool upgrade);
 
+/*
+ * The one reader of what a revision step runs, for the runner and for
+ * --sql rendered ahead: the parts of the body kept with the revision (read
+ * with its header, from the header cache), else of its file, read now, on
+ * the dialect at hand.  A YAML file read now yields no parts: its
+ * operations are in `yaml` for rg_yamlrev_read(), as some run through the
+ * SQLite rebuild engine.
+ */
+struct rg_body_reader {
+	const struct rg_body *body;	/* the parts, lock_timeout included; NULL: none */
+	const char *yaml;		/* a YAML file read now: its text (yaml_len bytes); else NULL */
+	size_t yaml_len;
+	/* private */
+	int dialect;
+	size_t next;
+	struct rg_body_part part;	/* a SQL file's section */
+	struct rg_body section;		/* that part as a body */
+	char *text, *section_text;
+};
+
+/* rg_body_reader_open() for a body not kept with its revision. */
+int rg_body_reader_read(struct rg_body_reader *br, const struct rg_revision *rev, bool upgrade);
+
+/**
+ * Open the `upgrade` (or downgrade) body of `rev` for `dialect` into *br
+ * (released with rg_body_reader_release() whatever this returns).  An
+ * Alembic .py revision whose body is not a no-op is RG_EUNSUPPORTED (one
+ * that is yields nothing); a file that cannot be read, or a SQL file
+ * whose sections do not parse (path:line), is an error.  What `br` holds
+ * lives until it is released, or as long as `rev` for a cached body.
+ * Inline: --sql opens one for each of thousands of steps, nearly all cached.
+ */
+static inline int rg_body_reader_open(struct rg_body_reader *br, const struct rg_revision *rev,
+				      bool upgrade, enum rg_dialect dialect)
+{
+	br->yaml = NULL;
+	br->yaml_len = 0;
+	br->dialect = (int)dialect;
+	br->next = 0;
+	br->text = br->section_text = NULL;
+	if (rev->kind != RG_REVFILE_PY && rev->bodies) {
+		/* read with the header (from the header cache): the file need not be read again */
+		br->body = upgrade ? &rev->bodies->up : &rev->bodies->down;
+		return 0;
+	}
+	br->body = NULL;
+	return rg_body_reader_read(br, rev, upgrade);
+}
+
+/** The next part that runs on the reader's dialect, or NULL after the last. */
+static inline const struct rg_body_part *rg_body_reader_next(struct rg_body_reader *br)
+{
+	while (br->body && br->next < br->body->n) {
+		const struct rg_body_part *part = &br->body->items[br->next++];
+
+		if (part->dialect < 0 || part->dialect == br->dialect)
+			return part;
+	}
+	return NULL;
+}
+
+void rg_body_reader_free_text(struct rg_body_reader *br);
+
+/** Free what `br` read.  A reader that failed to open is accepted. */
+static inline void rg_body_reader_release(struct rg_body_reader *br)
+{
+	if (br->text)	/* nothing else was read without it */
+		rg_body_reader_free_text(br);
+}
+
+/**
+ * Prefix the message of the error `err` (not RG_ENOMEM) of the body of the
+ * file `path` with the path: "path:<message>".  Returns `err`.
+ */
+int rg_body_file_error(int err, const char *path);
+
 #endif

@@ -2,81 +2,23 @@
  * The migration runner (revgraph/include/revgraph/migrate.h): reads the
  * version table, plans, checks what every step will run, then applies the
  * steps through a database backend (or the offline SQL writer), keeping the
- * version table as Alembic's HeadMaintainer keeps it.
+ * version table as Alembic's HeadMaintainer keeps it.  What a step runs is
+ * read by body.c, rendered ahead for --sql by render_offline.c, and the
+ * SQLite rebuild engine is called by migrate_engine.c (migrate_int.h).
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
 #include "alloc.h"
-#include "body.h"
 #include "db_impl.h"
-#include "fsutil.h"
-#include "ops.h"
+#include "migrate_int.h"
 #include "sqlsplit.h"
 #include "walk.h"
-#include "yamlrev.h"
 #include "revgraph/migrate.h"
 #include "revgraph/resolve.h"
 #include "banned.h"
-
-/* One call of the SQLite rebuild engine, run before statement `at` of its step. */
-struct engine_call {
-	size_t at;
-	size_t line;		/* the operation's line */
-	struct rg_op_alters alters;
-};
-
-/* A step's engine calls, and the operations they point into. */
-struct step_engine {
-	struct rg_ops ops;
-	struct engine_call *calls;
-	size_t n;
-	size_t alloc;
-};
-
-/*
- * --sql: the statements of each step, checked and framed as the offline
- * writer frames them before the run writes anything, without a copy of
- * each statement; the run writes them in place of executing them.
- */
-struct framed {
-	const struct rg_str *buf;	/* the renderer's output they are in */
-	size_t off, len;
-	size_t n;			/* how many statements */
-	char *lock_timeout;		/* the body's lock_timeout: (a copy), or NULL */
-};
-
-/* What one renderer fills: the framed statements, and the spans of the body at hand. */
-struct renderer {
-	struct rg_str out;
-	struct rg_sql_spans spans;
-};
-
-struct runner {
-	const struct rg_config *cfg;
-	const struct rg_revmap *map;
-	struct rg_db *db;
-	const struct rg_migrate_opts *o;
-	bool offline;
-	enum rg_dialect dialect;
-	bool transactional_ddl;	/* the dialect's (or the configured) DDL transactions */
-	bool outer;		/* one transaction around the whole run */
-	bool in_tx;
-	struct rg_idx_list heads;	/* the version table rows, as the run changes them */
-	struct rg_str table;	/* the qualified, quoted version table name */
-	struct rg_str sql;	/* scratch */
-	struct rg_plan plan;
-	struct rg_sql_script *bodies;	/* one per step (online, and --sql with file-read YAML) */
-	struct step_engine *engine;	/* one per step, with `bodies` */
-	struct framed *framed;		/* one per step (--sql rendered ahead: render_bodies()) */
-	struct renderer renderers[2];	/* what the framed statements are in */
-	bool ddl_timeout_set;	/* an earlier step's body SET lock_timeout */
-	bool fk_restore;	/* PRAGMA foreign_keys was switched off, to be put back on */
-	sqlite3 *mem;		/* --sql on SQLite with rebuilds: the schema the path builds */
-};
 
 static void log_line(const struct runner *r, const char *level, const char *msg)
 {
@@ -432,401 +374,6 @@ static int apply_step(struct runner *r, const struct rg_step *s)
 	return err;
 }
 
-/* Prefix the message of a body error with the file. */
-static int file_error(int err, const char *path)
-{
-	struct rg_str msg = RG_STR_INIT;
-
-	if (err == RG_ENOMEM)
-		return err;
-	rg_str_addf(&msg, "%s:%s", path, rg_error_last());
-	err = rg_error_set(err, "%s", rg_str_check(&msg) ? rg_error_last() : msg.buf);
-	rg_str_release(&msg);
-	return err;
-}
-
-static int split_into(struct rg_sql_script *out, const char *path, const char *sql, size_t line,
-		      enum rg_dialect dialect)
-{
-	struct rg_sql_script part = { 0 };
-	size_t i;
-	int err;
-
-	if ((err = rg_sql_split(&part, sql, strlen(sql), dialect, (int)line)))
-		return file_error(err, path);
-	for (i = 0; i < part.n; i++) {
-		if (RG_GROW(out->items, out->n + 1, out->alloc)) {
-			err = RG_ENOMEM;
-			break;
-		}
-		out->items[out->n++] = part.items[i];
-		part.items[i].text = NULL;
-	}
-	rg_sql_script_release(&part);
-	return err;
-}
-
-/* Check one statement (`len` bytes from `text`) against how its revision runs. */
-static int check_statement(const struct rg_revision *rev, const char *text, size_t len, int line,
-			   enum rg_dialect dialect)
-{
-	const char *why;
-
-	if (rg_sql_is_transaction_control_n(text, len, dialect))
-		return rg_error_set(RG_EINVALID,
-				    "%s:%d: transaction control statements are not allowed in a revision; revgraph begins and commits the transactions itself",
-				    rev->path, line);
-	why = rg_sql_needs_autocommit_n(text, len, dialect);
-	if (why && !rev->non_transactional)
-		return rg_error_set(RG_EINVALID,
-				    "%s:%d: %s; add 'transactional: false' to the revision's header to run it outside a transaction",
-				    rev->path, line, why);
-	return 0;
-}
-
-/*
- * PostgreSQL: `SET lock_timeout` first in a body that runs statements, from
- * the revision's `lock_timeout:` or else revgraph.ddl_lock_timeout, so that
- * DDL waiting on a busy table fails fast; `RESET lock_timeout` after an
- * earlier body set one and neither applies here.  That statement, for a
- * body of `n` statements, into `sql` (nothing when none applies).
- */
-static void lock_timeout_statement(struct rg_str *sql, struct runner *r, const char *rev_value,
-				   size_t n)
-{
-	const char *v = rev_value ? rev_value : r->cfg->ddl_lock_timeout;
-
-	if (r->dialect != RG_DIALECT_POSTGRESQL || !n || (!v && !r->ddl_timeout_set))
-		return;
-	if (v)
-		rg_str_addf(sql, "SET lock_timeout = '%s'", v);
-	else
-		rg_str_adds(sql, "RESET lock_timeout");
-	r->ddl_timeout_set = v != NULL;
-}
-
-/* Put the lock_timeout statement of the body `out` first in it. */
-static int add_lock_timeout(struct rg_sql_script *out, struct runner *r, const char *rev_value,
-			    size_t line)
-{
-	struct rg_str sql = RG_STR_INIT;
-	int err;
-
-	lock_timeout_statement(&sql, r, rev_value, out->n);
-	if (!sql.len)
-		return rg_str_check(&sql);
-	if ((err = rg_str_check(&sql)) || (err = RG_GROW(out->items, out->n + 1, out->alloc))) {
-		rg_str_release(&sql);
-		return err ? err : RG_ENOMEM;
-	}
-	memmove(out->items + 1, out->items, out->n * sizeof(out->items[0]));
-	out->items[0].text = rg_str_detach(&sql);
-	out->items[0].line = (int)line;
-	out->n++;
-	return 0;
-}
-
-/*
- * The operations of a YAML file: SQL as written, the others rendered for
- * the dialect, and on SQLite those of the rebuild engine kept as engine
- * calls between the statements.
- */
-static int load_ops(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
-		    const struct rg_revision *rev, struct rg_body *meta, const char *text, size_t len,
-		    bool upgrade)
-{
-	struct rg_ops ops = { 0 };
-	struct rg_str sql = RG_STR_INIT;
-	size_t i;
-	int err;
-
-	if ((err = rg_yamlrev_read(&ops, meta, rev->path, text, len, upgrade)))
-		return err;
-	for (i = 0; !err && i < ops.n; i++) {
-		const struct rg_op *op = &ops.items[i];
-
-		if (op->dialect >= 0 && op->dialect != (int)r->dialect)
-			continue;
-		if (op->kind == RG_OP_SQL) {
-			err = split_into(out, rev->path, op->sql, op->sql_line, r->dialect);
-		} else if (rg_op_needs_engine(op, r->dialect)) {
-			struct engine_call *c;
-
-			if (RG_GROW(eng->calls, eng->n + 1, eng->alloc)) {
-				err = RG_ENOMEM;
-				break;
-			}
-			c = &eng->calls[eng->n++];
-			memset(c, 0, sizeof(*c));
-			c->at = out->n;
-			c->line = op->line;
-			err = rg_op_alters(&c->alters, op);
-		} else {
-			rg_str_reset(&sql);
-			if (!(err = rg_op_render(&sql, op, r->dialect, rev->path)))
-				err = split_into(out, rev->path, sql.buf, op->line, r->dialect);
-		}
-	}
-	rg_str_release(&sql);
-	/* the calls point into the operations: they live as long as the step */
-	eng->ops = ops;
-	return err;
-}
-
-/* An Alembic .py revision's body: nothing to run for a no-op, else a refusal. */
-static int python_body(const struct rg_revision *rev, const struct rg_step *s)
-{
-	if (rev->body_is_noop)
-		return 0;
-	return rg_error_set(RG_EUNSUPPORTED,
-			    "%s: %s() is Python code, which revgraph cannot run; run this revision with Alembic, or stamp past it",
-			    rev->path, s->upgrade ? "upgrade" : "downgrade");
-}
-
-/* The statements a revision step runs, read and checked before anything runs. */
-static int load_body(struct rg_sql_script *out, struct step_engine *eng, struct runner *r,
-		     const struct rg_step *s)
-{
-	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	struct rg_body parts = { 0 };
-	const struct rg_body *timeout = &parts;	/* where the revision's lock_timeout is */
-	char *text = NULL, *section = NULL;
-	size_t len, i, line = 0, before;
-	int err;
-
-	if (rev->kind == RG_REVFILE_PY)
-		return python_body(rev, s);
-	if (rev->bodies) {
-		/* read with the header (from the header cache): the file need not be read again */
-		const struct rg_body *b = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
-
-		timeout = b;
-		err = 0;
-		for (i = 0; !err && i < b->n; i++)
-			if (b->items[i].dialect < 0 || b->items[i].dialect == (int)r->dialect)
-				err = split_into(out, rev->path, b->items[i].sql, b->items[i].line,
-						 r->dialect);
-		goto check;
-	}
-	if ((err = rg_fs_read(&text, &len, rev->path)))
-		return err;
-	if (rev->kind == RG_REVFILE_SQL) {
-		err = rg_sqlrev_section_at(&section, &line, text, len, s->upgrade);
-		if (err)
-			err = file_error(err, rev->path);
-		else if (section)
-			err = split_into(out, rev->path, section, line, r->dialect);
-	} else {
-		err = load_ops(out, eng, r, rev, &parts, text, len, s->upgrade);
-	}
-check:
-	for (i = 0; !err && i < out->n; i++)
-		err = check_statement(rev, out->items[i].text, strlen(out->items[i].text),
-				      out->items[i].line, r->dialect);
-	before = out->n;
-	if (!err)
-		err = add_lock_timeout(out, r, timeout->lock_timeout, timeout->lock_timeout_line);
-	/* a statement put first moves the engine calls along */
-	for (i = 0; !err && out->n > before && i < eng->n; i++)
-		eng->calls[i].at += out->n - before;
-	rg_body_release(&parts);
-	free(section);
-	free(text);
-	return err;
-}
-
-/*
- * The SQL a step's revision runs, as parts, for --sql rendered ahead: kept
- * with the revision (from the header cache), or a SQL file's section.
- */
-struct body_src {
-	const struct rg_body *body;	/* NULL: it runs nothing */
-	struct rg_body_part part;	/* a SQL file's section, read now */
-	struct rg_body section;		/* that part as a body */
-	char *text, *section_text;
-};
-
-static void body_src_release(struct body_src *src)
-{
-	free(src->section_text);
-	free(src->text);
-}
-
-/* Find the SQL of step `s`; a Python body that is not a no-op is an error (as load_body()). */
-static int body_src_open(struct body_src *src, const struct runner *r, const struct rg_step *s)
-{
-	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	size_t len, line = 0;
-	int err;
-
-	memset(src, 0, sizeof(*src));
-	if (rev->kind == RG_REVFILE_PY)
-		return python_body(rev, s);
-	if (rev->bodies) {
-		/* read with the header (from the header cache): the file need not be read again */
-		src->body = s->upgrade ? &rev->bodies->up : &rev->bodies->down;
-		return 0;
-	}
-	if ((err = rg_fs_read(&src->text, &len, rev->path)))
-		return err;
-	if (rev->kind == RG_REVFILE_SQL) {
-		if ((err = rg_sqlrev_section_at(&src->section_text, &line, src->text, len, s->upgrade)))
-			return file_error(err, rev->path);
-		if (src->section_text) {
-			src->part.sql = src->section_text;
-			src->part.line = line;
-			src->part.dialect = -1;
-			src->section.items = &src->part;
-			src->section.n = 1;
-		}
-		src->body = &src->section;
-		return 0;
-	}
-	/* a YAML file read now is never rendered ahead (bodies_renderable()) */
-	return rg_error_set(RG_EINVALID, "%s: not a body --sql renders ahead", rev->path);
-}
-
-static bool part_runs_on(const struct rg_body_part *part, enum rg_dialect dialect)
-{
-	return part->dialect < 0 || part->dialect == (int)dialect;
-}
-
-static int render_body(struct framed *f, struct renderer *rd, const struct runner *r,
-		       const struct rg_step *s)
-{
-	const struct rg_revision *rev = rg_revmap_node(r->map, s->rev)->rev;
-	struct body_src src;
-	size_t i;
-	int err;
-
-	f->buf = &rd->out;
-	f->off = rd->out.len;
-	rd->spans.n = 0;
-	if ((err = body_src_open(&src, r, s)) || !src.body)
-		goto out;
-	/* split every part first: a part that does not split is reported before a bad statement */
-	for (i = 0; !err && i < src.body->n; i++) {
-		const struct rg_body_part *part = &src.body->items[i];
-
-		if (part_runs_on(part, r->dialect) &&
-		    (err = rg_sql_split_spans(&rd->spans, part->sql, strlen(part->sql), r->dialect,
-					      (int)part->line)))
-			err = file_error(err, rev->path);
-	}
-	for (i = 0; !err && i < rd->spans.n; i++)
-		err = check_statement(rev, rd->spans.items[i].text, rd->spans.items[i].len,
-				      rd->spans.items[i].line, r->dialect);
-	for (i = 0; !err && i < rd->spans.n; i++)
-		rg_db_frame_sql(&rd->out, rd->spans.items[i].text, rd->spans.items[i].len);
-	if (!err && !(err = rg_str_check(&rd->out))) {
-		f->len = rd->out.len - f->off;
-		f->n = rd->spans.n;
-		/* a body read from its file now goes with `src` */
-		if (src.body->lock_timeout && !(f->lock_timeout = rg_strdup(src.body->lock_timeout)))
-			err = RG_ENOMEM;
-	}
-out:
-	body_src_release(&src);
-	return err;
-}
-
-/* Render the bodies of steps [from, to) with `rd`: 0, or the error of the first that fails. */
-static int render_range(const struct runner *r, struct renderer *rd, size_t from, size_t to)
-{
-	size_t k;
-	int err;
-
-	for (k = from; k < to; k++)
-		if (!r->plan.items[k].stamp &&
-		    (err = render_body(&r->framed[k], rd, r, &r->plan.items[k])))
-			return err;
-	return 0;
-}
-
-/*
- * A plan this long renders its second half on a second thread: splitting,
- * checking and framing thousands of bodies is most of what a --sql run
- * does after loading, and every body is independent of the others.
- */
-#define RENDER_THREAD_MIN_STEPS 1024
-
-/* The second half: its own renderer and steps; its error copied out of its error slot. */
-struct render_job {
-	const struct runner *r;
-	struct renderer *rd;
-	size_t from, to;
-	int err;
-	char *msg, *detail;
-};
-
-static void *render_thread(void *arg)
-{
-	struct render_job *job = arg;
-
-	job->err = render_range(job->r, job->rd, job->from, job->to);
-	if (job->err && job->err != RG_ENOMEM) {
-		job->msg = rg_strdup(rg_error_last());
-		job->detail = rg_strdup(rg_error_detail());
-	}
-	rg_error_clear();	/* a long message lives on this thread's heap */
-	return NULL;
-}
-
-/*
- * Whether --sql can render every body ahead: not when one is a YAML file
- * read now, whose operations may run through the SQLite rebuild engine,
- * which the run replays in order (the header cache never holds those).
- */
-static bool bodies_renderable(const struct runner *r)
-{
-	size_t k;
-
-	for (k = 0; k < r->plan.n; k++) {
-		const struct rg_revision *rev;
-
-		if (r->plan.items[k].stamp)
-			continue;
-		rev = rg_revmap_node(r->map, r->plan.items[k].rev)->rev;
-		if (rev->kind == RG_REVFILE_YAML && !rev->bodies)
-			return false;
-	}
-	return true;
-}
-
-/* Render every step's body; the error is that of the first step that fails, as in one pass. */
-static int render_bodies(struct runner *r)
-{
-	struct render_job job;
-	pthread_t thread;
-	int err;
-
-	if (r->plan.n && !(r->framed = rg_calloc(r->plan.n, sizeof(*r->framed))))
-		return RG_ENOMEM;
-	memset(&job, 0, sizeof(job));
-	job.r = r;
-	job.rd = &r->renderers[1];
-	job.from = r->plan.n / 2;
-	job.to = r->plan.n;
-	if (r->plan.n < RENDER_THREAD_MIN_STEPS || pthread_create(&thread, NULL, render_thread, &job))
-		return render_range(r, &r->renderers[0], 0, r->plan.n);
-	err = render_range(r, &r->renderers[0], 0, job.from);
-	pthread_join(thread, NULL);
-	if (!err && job.err == RG_ENOMEM) {
-		err = rg_error_set(RG_ENOMEM, "out of memory");
-	} else if (!err && job.err) {
-		if (!job.msg || !job.detail) {
-			err = rg_error_set(RG_ENOMEM, "out of memory");
-		} else {
-			err = rg_error_set(job.err, "%s", job.msg);
-			if (*job.detail)
-				rg_error_set_detail("%s", job.detail);
-		}
-	}
-	free(job.msg);
-	free(job.detail);
-	return err;
-}
-
 /* --sql: write the rendered statements of step `k`, after the lock_timeout statement it gets. */
 static int output_body(struct runner *r, size_t k)
 {
@@ -834,7 +381,7 @@ static int output_body(struct runner *r, size_t k)
 	int err;
 
 	rg_str_reset(&r->sql);
-	lock_timeout_statement(&r->sql, r, f->lock_timeout, f->n);
+	rg_migrate_lock_timeout_statement(&r->sql, r, f->lock_timeout, f->n);
 	if ((err = rg_str_check(&r->sql)) || (r->sql.len && (err = exec_sql(r, NULL))))
 		return err;
 	rg_db_output_framed(r->db, f->buf->buf + f->off, f->len);
@@ -856,7 +403,7 @@ static int tx_commit(struct runner *r)
 }
 
 /* Prefix a failure of the statement or operation at `line` of `path`. */
-static int line_error(int err, const char *path, size_t line, const char *detail)
+int rg_migrate_line_error(int err, const char *path, size_t line, const char *detail)
 {
 	struct rg_str msg = RG_STR_INIT;
 
@@ -869,88 +416,6 @@ static int line_error(int err, const char *path, size_t line, const char *detail
 			rg_error_set_detail("%s", detail);
 	}
 	rg_str_release(&msg);
-	return err;
-}
-
-struct progress_ctx {
-	const struct runner *r;
-	const char *table;
-};
-
-static void engine_progress(void *ctx, long long copied, long long total)
-{
-	const struct progress_ctx *p = ctx;
-
-	p->r->o->progress(p->r->o->progress_ctx, p->table, copied, total);
-}
-
-/*
- * One engine call: in the step's transaction when there is one (foreign
- * keys were switched off before it began), else in the engine's own.
- */
-static int run_engine(struct runner *r, const struct engine_call *c, const char *path)
-{
-	sqlite3 *h = rg_db_sqlite_handle(r->db);
-	struct progress_ctx pc;
-	struct rg_alter_opts o;
-	int err;
-
-	memset(&o, 0, sizeof(o));
-	o.recreate = c->alters.recreate;
-	o.in_transaction = !sqlite3_get_autocommit(h);
-	pc.r = r;
-	pc.table = c->alters.table;
-	if (r->o->progress) {
-		o.progress = engine_progress;
-		o.progress_ctx = &pc;
-	}
-	err = rg_sqlite_alter_table_ext(h, c->alters.table, c->alters.v, c->alters.n, &o);
-	return err ? line_error(err, path, c->line, NULL) : 0;
-}
-
-/* Run `sql` on the in-memory replay database; a failure names the file and line. */
-static int mem_exec(struct runner *r, const char *sql, const char *path, size_t line)
-{
-	char *msg = NULL;
-	int err;
-
-	if (sqlite3_exec(r->mem, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	err = rg_error_set(RG_EDATABASE, "%s:%zu: replaying this revision for --sql failed: %s", path, line,
-			   msg ? msg : sqlite3_errmsg(r->mem));
-	rg_error_set_detail("%s", sql);
-	sqlite3_free(msg);
-	return err;
-}
-
-/*
- * --sql: run the engine call on the replay database and write what it ran.
- * Outside a transaction the script switches foreign keys off around a
- * rebuild and back on after it (the engine's steps 1 and 12, as for a
- * connection that has them on); inside the script's one transaction it
- * cannot, and the rebuild is a SAVEPOINT there.
- */
-static int run_engine_offline(struct runner *r, const struct engine_call *c, const char *path)
-{
-	struct rg_strlist stmts = RG_STRLIST_INIT;
-	struct rg_alter_opts o;
-	size_t i;
-	int err;
-
-	memset(&o, 0, sizeof(o));
-	o.recreate = c->alters.recreate;
-	o.statements = &stmts;
-	o.in_transaction = r->in_tx;
-	err = mem_exec(r, r->in_tx ? "BEGIN" : "PRAGMA foreign_keys = ON", path, c->line);
-	if (!err && (err = rg_sqlite_alter_table_ext(r->mem, c->alters.table, c->alters.v, c->alters.n, &o)))
-		err = line_error(err, path, c->line, NULL);
-	if (r->in_tx)
-		sqlite3_exec(r->mem, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-	else
-		sqlite3_exec(r->mem, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
-	for (i = 0; !err && i < stmts.n; i++)
-		err = rg_db_exec(r->db, stmts.items[i], NULL);
-	rg_strlist_release(&stmts);
 	return err;
 }
 
@@ -969,188 +434,23 @@ static int run_statements(struct runner *r, size_t k)
 	eng = &r->engine[k];
 	for (i = 0; i <= body->n; i++) {
 		for (; ci < eng->n && eng->calls[ci].at == i; ci++) {
-			err = r->offline ? run_engine_offline(r, &eng->calls[ci], rev->path)
-					 : run_engine(r, &eng->calls[ci], rev->path);
+			err = r->offline ? rg_migrate_engine_run_offline(r, &eng->calls[ci], rev->path)
+					 : rg_migrate_engine_run(r, &eng->calls[ci], rev->path);
 			if (err)
 				return err;
 		}
 		if (i == body->n)
 			break;
-		if (r->mem && (err = mem_exec(r, body->items[i].text, rev->path, (size_t)body->items[i].line)))
+		if (r->mem && (err = rg_migrate_replay_exec(r, body->items[i].text, rev->path,
+							    (size_t)body->items[i].line)))
 			return err;
 		if (!(err = rg_db_exec(r->db, body->items[i].text, NULL)))
 			continue;
 		if (err == RG_EDATABASE)
-			err = line_error(err, rev->path, (size_t)body->items[i].line, body->items[i].text);
+			err = rg_migrate_line_error(err, rev->path, (size_t)body->items[i].line, body->items[i].text);
 		return err;
 	}
 	return 0;
-}
-
-/*
- * --sql on SQLite with rebuilds: the engine needs each table's shape, so
- * the revisions from base up to the start of the range are replayed into
- * an in-memory database (and the range's own statements follow them there
- * as they are written).  A revision that cannot be replayed (Python code)
- * stops the run before anything is written.
- */
-static int replay_setup(struct runner *r)
-{
-	struct rg_plan p = { 0 };
-	struct rg_idx_list none = { 0 };
-	struct rg_sql_script body = { 0 };
-	struct step_engine eng;
-	size_t k, i, ci, c;
-	int err;
-
-	memset(&eng, 0, sizeof(eng));
-	if (sqlite3_open(":memory:", &r->mem) != SQLITE_OK)
-		return rg_error_set(RG_ENOMEM, "out of memory");
-	for (i = 0; i < r->heads.n; i++) {
-		rg_plan_release(&p);
-		memset(&p, 0, sizeof(p));
-		if ((err = rg_plan_upgrade(&p, r->map, &none, id_of(r, r->heads.items[i]))))
-			goto out;
-		for (k = 0; k < p.n; k++) {
-			const struct rg_revision *rev = rg_revmap_node(r->map, p.items[k].rev)->rev;
-
-			if (rev->kind == RG_REVFILE_PY && !rev->body_is_noop) {
-				err = rg_error_set(RG_EUNSUPPORTED,
-						   "%s: --sql on SQLite replays the revisions before the range to know the tables a rebuild changes, and this one's upgrade() is Python code; run the range online",
-						   rev->path);
-				goto out;
-			}
-			if ((err = load_body(&body, &eng, r, &p.items[k])))
-				goto out;
-			for (ci = 0, err = 0; !err && ci <= body.n; ci++) {
-				for (c = 0; !err && c < eng.n; c++) {
-					if (eng.calls[c].at != ci)
-						continue;
-					err = rg_sqlite_alter_table_ext(r->mem, eng.calls[c].alters.table,
-									eng.calls[c].alters.v, eng.calls[c].alters.n, NULL);
-					if (err)
-						err = line_error(err, rev->path, eng.calls[c].line, NULL);
-				}
-				if (!err && ci < body.n)
-					err = mem_exec(r, body.items[ci].text, rev->path, (size_t)body.items[ci].line);
-			}
-			rg_sql_script_release(&body);
-			for (c = 0; c < eng.n; c++)
-				rg_op_alters_release(&eng.calls[c].alters);
-			free(eng.calls);
-			rg_ops_release(&eng.ops);
-			memset(&eng, 0, sizeof(eng));
-			if (err)
-				goto out;
-		}
-	}
-	err = 0;
-out:
-	rg_sql_script_release(&body);
-	for (i = 0; i < eng.n; i++)
-		rg_op_alters_release(&eng.calls[i].alters);
-	free(eng.calls);
-	rg_ops_release(&eng.ops);
-	rg_plan_release(&p);
-	rg_idx_list_release(&none);
-	return err;
-}
-
-/*
- * SQLite: PRAGMA foreign_keys off before a transaction in which the
- * rebuild engine runs (it cannot change inside one), so that DROP TABLE of
- * a rebuild cannot cascade; put back by fk_resume() after COMMIT or
- * ROLLBACK.
- */
-static int fk_pause(struct runner *r)
-{
-	struct rg_strlist v = RG_STRLIST_INIT;
-	int err;
-
-	if (r->offline || r->dialect != RG_DIALECT_SQLITE || r->fk_restore)
-		return 0;
-	err = rg_db_query_column(r->db, "PRAGMA foreign_keys", &v);
-	if (!err && v.n && strcmp(v.items[0], "0")) {
-		if (!(err = rg_db_exec(r->db, "PRAGMA foreign_keys = OFF", NULL)))
-			r->fk_restore = true;
-	}
-	rg_strlist_release(&v);
-	return err;
-}
-
-static int fk_resume(struct runner *r)
-{
-	if (!r->fk_restore)
-		return 0;
-	r->fk_restore = false;
-	return rg_db_exec(r->db, "PRAGMA foreign_keys = ON", NULL);
-}
-
-/*
- * While the runner has PRAGMA foreign_keys off (a rebuild in the step, or
- * in the run's one transaction), the step's other statements are not
- * checked by SQLite either: a DELETE of a parent does not cascade, an
- * orphan INSERT is accepted.  So the violations are read at the step's
- * start and before its COMMIT, and a new one fails the step.  A database
- * with no foreign key at all has none to read.
- */
-static int fk_violations(struct runner *r, struct rg_strlist *out)
-{
-	struct rg_strlist any = RG_STRLIST_INIT;
-	int err;
-
-	err = rg_db_query_column(r->db, "SELECT 1 FROM main.sqlite_master m, pragma_foreign_key_list(m.name) "
-				 "WHERE m.type = 'table' LIMIT 1", &any);
-	if (!err && any.n)
-		err = rg_db_query_column(r->db, "SELECT \"table\" || char(31) || coalesce(rowid, '-') || char(31) || "
-					 "parent FROM pragma_foreign_key_check", out);
-	rg_strlist_release(&any);
-	return err;
-}
-
-static int cmp_row(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int fk_new_violations(struct runner *r, const char *path, struct rg_strlist *before)
-{
-	struct rg_strlist after = RG_STRLIST_INIT;
-	struct rg_str msg = RG_STR_INIT;
-	size_t i, n_new = 0;
-	int err;
-
-	if ((err = fk_violations(r, &after)) || !after.n)
-		goto out;
-	if (before->n)
-		qsort(before->items, before->n, sizeof(char *), cmp_row);
-	for (i = 0; i < after.n; i++) {
-		char *row = after.items[i], *p1, *p2;
-
-		if (before->n && bsearch(&row, before->items, before->n, sizeof(char *), cmp_row))
-			continue;
-		if (n_new++ >= 5)
-			continue;
-		p1 = strchr(row, '\x1f');
-		p2 = p1 ? strchr(p1 + 1, '\x1f') : NULL;
-		if (p2)
-			rg_str_addf(&msg, "%s'%.*s' rowid %.*s references '%s'", n_new > 1 ? "; " : "",
-				    (int)(p1 - row), row, (int)(p2 - p1 - 1), p1 + 1, p2 + 1);
-	}
-	if ((err = rg_str_check(&msg)))
-		goto out;
-	if (n_new)
-		err = rg_error_set(RG_EINVALID,
-				   "%s: this revision leaves %zu row%s breaking a foreign key (%s%s), and %s, so the revision must delete or fix those rows itself, or be split so the rebuild runs in a revision of its own; %s",
-				   path, n_new, n_new == 1 ? "" : "s", msg.buf, n_new > 5 ? "; ..." : "",
-				   r->outer ? "foreign keys are not enforced in a run whose one transaction rebuilds a table"
-					    : "foreign keys are not enforced in a revision that rebuilds a table",
-				   !r->in_tx ? "it ran outside a transaction (transactional: false), so what it did stays"
-				   : r->outer ? "the run's transaction was rolled back" : "it was rolled back");
-out:
-	rg_strlist_release(&after);
-	rg_str_release(&msg);
-	return err;
 }
 
 static int run_step(struct runner *r, size_t k)
@@ -1164,7 +464,7 @@ static int run_step(struct runner *r, size_t k)
 	own_tx = !r->outer && (!r->offline || r->transactional_ddl) && !autocommit;
 	if (autocommit && r->in_tx && (err = tx_commit(r)))
 		return err;
-	if (own_tx && r->engine && r->engine[k].n && (err = fk_pause(r)))
+	if (own_tx && r->engine && r->engine[k].n && (err = rg_migrate_fk_pause(r)))
 		return err;
 	if (own_tx && (err = tx_begin(r)))
 		return err;
@@ -1188,8 +488,8 @@ static int run_step(struct runner *r, size_t k)
 	if (!s->stamp && r->fk_restore && !r->offline) {
 		struct rg_strlist before = RG_STRLIST_INIT;
 
-		if (!(err = fk_violations(r, &before)) && !(err = run_statements(r, k)))
-			err = fk_new_violations(r, rg_revmap_node(r->map, s->rev)->rev->path, &before);
+		if (!(err = rg_migrate_fk_violations(r, &before)) && !(err = run_statements(r, k)))
+			err = rg_migrate_fk_new_violations(r, rg_revmap_node(r->map, s->rev)->rev->path, &before);
 		rg_strlist_release(&before);
 		if (err)
 			return err;
@@ -1200,7 +500,7 @@ static int run_step(struct runner *r, size_t k)
 		return err;
 	if (own_tx && (err = tx_commit(r)))
 		return err;
-	if (own_tx && !r->outer && (err = fk_resume(r)))
+	if (own_tx && !r->outer && (err = rg_migrate_fk_resume(r)))
 		return err;
 	if (autocommit && r->outer && (err = tx_begin(r)))
 		return err;
@@ -1435,8 +735,8 @@ static int run_plan(struct runner *r)
 
 	bool engine = false;
 
-	if (r->offline && bodies_renderable(r)) {
-		if ((err = render_bodies(r)))
+	if (r->offline && rg_migrate_bodies_renderable(r)) {
+		if ((err = rg_migrate_render_bodies(r)))
 			return err;
 	} else {
 		if (r->plan.n && (!(r->bodies = rg_calloc(r->plan.n, sizeof(*r->bodies))) ||
@@ -1444,15 +744,15 @@ static int run_plan(struct runner *r)
 			return RG_ENOMEM;
 		for (k = 0; k < r->plan.n; k++) {
 			if (!r->plan.items[k].stamp &&
-			    (err = load_body(&r->bodies[k], &r->engine[k], r, &r->plan.items[k])))
+			    (err = rg_migrate_load_body(&r->bodies[k], &r->engine[k], r, &r->plan.items[k])))
 				return err;
 			engine = engine || r->engine[k].n;
 		}
 	}
-	if (r->offline && r->dialect == RG_DIALECT_SQLITE && engine && (err = replay_setup(r)))
+	if (r->offline && r->dialect == RG_DIALECT_SQLITE && engine && (err = rg_migrate_replay_setup(r)))
 		return err;
 	/* one transaction for the whole run: foreign keys off before it, if a rebuild runs in it */
-	if (r->outer && !r->in_tx && engine && (err = fk_pause(r)))
+	if (r->outer && !r->in_tx && engine && (err = rg_migrate_fk_pause(r)))
 		return err;
 	if (r->outer && !r->in_tx && (err = tx_begin(r)))
 		return err;
@@ -1550,7 +850,7 @@ int rg_migrate(const struct rg_config *cfg, const struct rg_revmap *map, struct 
 	if (r.fk_restore) {
 		/* after the COMMIT or ROLLBACK: the setting the connection had */
 		char *msg = rg_strdup(rg_error_last());
-		int rerr = fk_resume(&r);
+		int rerr = rg_migrate_fk_resume(&r);
 
 		if (!err)
 			err = rerr;
@@ -1563,14 +863,8 @@ out:
 		rg_db_unlock(db);
 	for (k = 0; r.bodies && k < r.plan.n; k++)
 		rg_sql_script_release(&r.bodies[k]);
-	for (k = 0; r.engine && k < r.plan.n; k++) {
-		size_t i;
-
-		for (i = 0; i < r.engine[k].n; i++)
-			rg_op_alters_release(&r.engine[k].calls[i].alters);
-		free(r.engine[k].calls);
-		rg_ops_release(&r.engine[k].ops);
-	}
+	for (k = 0; r.engine && k < r.plan.n; k++)
+		rg_migrate_step_engine_release(&r.engine[k]);
 	free(r.engine);
 	free(r.bodies);
 	for (k = 0; r.framed && k < r.plan.n; k++)
