@@ -101,6 +101,7 @@ struct slot {
 	size_t fresh_off, fresh_len;	/* its record serialised this run */
 	enum { KEEP_NONE, KEEP_OLD, KEEP_FRESH } keep;	/* what the new file gets */
 	bool asked;			/* rg_cache_get() was called for it */
+	bool early;			/* given before its file was stat()ed */
 };
 
 struct rg_cache {
@@ -962,8 +963,13 @@ static int get_bodies(struct cursor *cur, struct rg_revision *rev)
 	return get_body(cur, &rev->bodies->down);
 }
 
-int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
-		 struct rg_str *warnings)
+/*
+ * The revision in the record of names[i], into *out (NULL if the record
+ * cannot be read); its warnings are appended to `warnings`.  `early`: give
+ * nothing for a record with warnings, which could not be taken back.
+ */
+static int unpack(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		  struct rg_str *warnings, bool early)
 {
 	struct slot *sl = &c->slots[i];
 	struct rg_revision *rev = NULL;
@@ -978,13 +984,6 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 	int err = 0;
 
 	*out = NULL;
-	sl->asked = true;
-	if (!sl->old)
-		return 0;
-	/* until it proves trusted, the record is not kept */
-	sl->keep = KEEP_NONE;
-	if (!is_trusted(c, i))
-		return 0;
 	cur.p = sl->old;
 	cur.end = sl->old + sl->old_len;
 	cur.ok = true;
@@ -1029,7 +1028,7 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 	/* the bodies stay in the record (kept as it is) unless asked for */
 	if (c->want_bodies && (err = get_bodies(&cur, rev)))
 		goto out;
-	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end))
+	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end) || (early && wlen))
 		goto out;
 	rev->kind = (enum rg_revfile_kind)kind;
 	rev->has_deps = flags & FLAG_HAS_DEPS;
@@ -1050,6 +1049,77 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 out:
 	rg_revision_free(rev);
 	return err;
+}
+
+int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		 struct rg_str *warnings)
+{
+	struct slot *sl = &c->slots[i];
+
+	*out = NULL;
+	sl->asked = true;
+	if (!sl->old)
+		return 0;
+	/* until it proves trusted, the record is not kept */
+	sl->keep = KEEP_NONE;
+	if (!is_trusted(c, i))
+		return 0;
+	return unpack(c, i, path, out, warnings, false);
+}
+
+bool rg_cache_stats_ahead(const struct rg_cache *c)
+{
+	return c->ahead != NULL;
+}
+
+int rg_cache_get_early(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		       struct rg_str *warnings)
+{
+	struct slot *sl = &c->slots[i];
+	int err;
+
+	if (!c->ahead || !sl->old)
+		return rg_cache_get(c, i, path, out, warnings);
+	sl->asked = true;
+	/* kept, unless rg_cache_confirm() finds the file changed */
+	if ((err = unpack(c, i, path, out, warnings, true)))
+		return err;
+	if (*out) {
+		sl->early = true;
+		return 0;
+	}
+	/* a record with warnings (or one that cannot be read) waits for its stat data */
+	return rg_cache_get(c, i, path, out, warnings);
+}
+
+bool rg_cache_confirm(struct rg_cache *c)
+{
+	struct stat_ahead *a = c->ahead;
+	size_t i, k;
+
+	if (!a)
+		return true;	/* nothing was given early */
+	for (k = 0; k < a->n_chunks; k++)
+		while (!atomic_load_explicit(&a->done[k], memory_order_acquire))
+			if (!check_next_chunk(a))
+				sched_yield();	/* the helper is on it */
+	for (i = 0; i < c->n_names; i++)
+		if (c->slots[i].early && !a->trusted[i])
+			return false;
+	return true;
+}
+
+void rg_cache_rewind(struct rg_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_names; i++) {
+		struct slot *sl = &c->slots[i];
+
+		sl->asked = sl->early = false;
+		sl->keep = sl->old ? KEEP_OLD : KEEP_NONE;
+	}
+	rg_str_reset(&c->fresh);
 }
 
 int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,
