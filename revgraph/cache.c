@@ -84,7 +84,7 @@ struct fstamp {
 
 struct stat_ahead {
 	const struct rg_cache *c;
-	int dirfd;
+	int dirfd;			/* the helper's own: see start_stat_ahead() */
 	unsigned char *trusted;		/* per name: its record can be used */
 	atomic_uchar *done;		/* per chunk */
 	atomic_size_t next;		/* the next chunk to take */
@@ -702,25 +702,25 @@ static bool trusted(const struct rg_cache *c, int dirfd, size_t i)
 	return stamp_eq(&then, &now) && !stamp_racy(&then, &c->trust_before);
 }
 
-/* Check the cached names of chunk k. */
-static void check_chunk(struct stat_ahead *a, size_t k)
+/* Check the cached names of chunk k, through the directory open as `dirfd`. */
+static void check_chunk(struct stat_ahead *a, int dirfd, size_t k)
 {
 	const struct rg_cache *c = a->c;
 	size_t i, end = (k + 1) * STAT_CHUNK < c->n_names ? (k + 1) * STAT_CHUNK : c->n_names;
 
 	for (i = k * STAT_CHUNK; i < end; i++)
-		a->trusted[i] = c->slots[i].old && trusted(c, a->dirfd, i);
+		a->trusted[i] = c->slots[i].old && trusted(c, dirfd, i);
 	atomic_store_explicit(&a->done[k], 1, memory_order_release);
 }
 
 /* Take the next chunk nobody has taken and check it; false when none is left. */
-static bool check_next_chunk(struct stat_ahead *a)
+static bool check_next_chunk(struct stat_ahead *a, int dirfd)
 {
 	size_t k = atomic_fetch_add(&a->next, 1);
 
 	if (k >= a->n_chunks)
 		return false;
-	check_chunk(a, k);
+	check_chunk(a, dirfd, k);
 	return true;
 }
 
@@ -728,7 +728,7 @@ static void *stat_thread(void *arg)
 {
 	struct stat_ahead *a = arg;
 
-	while (!atomic_load(&a->stop) && check_next_chunk(a))
+	while (!atomic_load(&a->stop) && check_next_chunk(a, a->dirfd))
 		;
 	return NULL;
 }
@@ -744,16 +744,25 @@ static int start_stat_ahead(struct rg_cache *c, size_t n_cached)
 	if (!(a = rg_calloc(1, sizeof(*a))))
 		return RG_ENOMEM;
 	a->c = c;
-	a->dirfd = c->dirfd;
+	/*
+	 * The same directory, through a file of its own: each fstatat() takes
+	 * a reference on the file its dirfd names while two threads share the
+	 * descriptor table, and one file's count bounced between two CPUs.
+	 */
+	a->dirfd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	a->n_chunks = (c->n_names + STAT_CHUNK - 1) / STAT_CHUNK;
 	a->trusted = rg_malloc(c->n_names);
 	a->done = rg_malloc(a->n_chunks * sizeof(atomic_uchar));
 	if (!a->trusted || !a->done) {
+		if (a->dirfd >= 0)
+			close(a->dirfd);
 		free(a->trusted);
 		free(a->done);
 		free(a);
 		return RG_ENOMEM;
 	}
+	if (a->dirfd < 0)
+		a->dirfd = c->dirfd;
 	for (k = 0; k < a->n_chunks; k++)
 		atomic_init(&a->done[k], 0);
 	atomic_init(&a->next, 0);
@@ -772,6 +781,8 @@ static void stop_stat_ahead(struct rg_cache *c)
 	atomic_store(&a->stop, true);
 	if (a->running)
 		pthread_join(a->thread, NULL);
+	if (a->dirfd != c->dirfd)
+		close(a->dirfd);
 	free(a->trusted);
 	free(a->done);
 	free(a);
@@ -787,7 +798,7 @@ static bool is_trusted(struct rg_cache *c, size_t i)
 	if (!a)
 		return trusted(c, c->dirfd, i);
 	while (!atomic_load_explicit(&a->done[k], memory_order_acquire))
-		if (!check_next_chunk(a))
+		if (!check_next_chunk(a, c->dirfd))
 			sched_yield();	/* the helper is on it */
 	return a->trusted[i];
 }
@@ -1101,7 +1112,7 @@ bool rg_cache_confirm(struct rg_cache *c)
 		return true;	/* nothing was given early */
 	for (k = 0; k < a->n_chunks; k++)
 		while (!atomic_load_explicit(&a->done[k], memory_order_acquire))
-			if (!check_next_chunk(a))
+			if (!check_next_chunk(a, c->dirfd))
 				sched_yield();	/* the helper is on it */
 	for (i = 0; i < c->n_names; i++)
 		if (c->slots[i].early && !a->trusted[i])
