@@ -435,55 +435,111 @@ static int build(struct loader *ld, struct rg_revmap **out)
 	return err;
 }
 
-int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct rg_str *warnings)
+struct rg_script_pending {
+	struct loader ld;
+	size_t warnings_len;	/* the caller's warnings before the load */
+};
+
+/* Close the directories still open (`save`: write their caches) and free `p`. */
+static void pending_free(struct rg_script_pending *p, bool save)
 {
-	struct loader ld = { 0 };
-	size_t i, warnings_len = warnings ? warnings->len : 0;
-	bool save = false;
+	struct loader *ld = &p->ld;
+	size_t i;
+
+	for (i = 0; i < ld->n_dirs; i++) {
+		scan_free(ld->dirs[i].early, save);
+		free(ld->dirs[i].dir);
+	}
+	free(ld->dirs);
+	for (i = 0; i < ld->n; i++)
+		rg_revision_free(ld->revs[i]);
+	free(ld->revs);
+	rg_idmap_free(ld->seen);
+	rg_strlist_release(&ld->real_paths);
+	rg_str_release(&ld->problems);
+	rg_str_release(&ld->file_warnings);
+	rg_str_release(&ld->path);
+	free(p);
+}
+
+int rg_script_settle(struct rg_script_pending *p, struct rg_revmap **out, bool *stale)
+{
+	int err;
+
+	*stale = false;
+	if (!p)
+		return 0;
+	if (confirm_early(&p->ld)) {
+		pending_free(p, true);
+		return 0;
+	}
+	*stale = true;
+	rg_revmap_free(*out);
+	*out = NULL;
+	if (!(err = reload(&p->ld, p->warnings_len)))
+		err = build(&p->ld, out);
+	pending_free(p, err != RG_ENOMEM);
+	return err;
+}
+
+int rg_script_load_pending(struct rg_revmap **out, struct rg_script_pending **pending,
+			   const struct rg_config *cfg, struct rg_str *warnings)
+{
+	struct rg_script_pending *p;
+	struct loader *ld;
+	bool stale;
+	size_t i;
 	int err = 0;
 
 	*out = NULL;
-	ld.cfg = cfg;
-	ld.warnings = warnings;
-	rg_str_init(&ld.problems);
-	rg_str_init(&ld.file_warnings);
-	rg_str_init(&ld.path);
-	ld.dedupe = cfg->version_locations.n > 1 || cfg->recursive;
-	if (ld.dedupe && !(ld.seen = rg_idmap_new())) {
+	*pending = NULL;
+	if (!(p = rg_calloc(1, sizeof(*p))))
+		return RG_ENOMEM;
+	ld = &p->ld;
+	p->warnings_len = warnings ? warnings->len : 0;
+	ld->cfg = cfg;
+	ld->warnings = warnings;
+	rg_str_init(&ld->problems);
+	rg_str_init(&ld->file_warnings);
+	rg_str_init(&ld->path);
+	ld->dedupe = cfg->version_locations.n > 1 || cfg->recursive;
+	if (ld->dedupe && !(ld->seen = rg_idmap_new())) {
 		err = RG_ENOMEM;
-		goto out;
+		goto fail;
 	}
 	for (i = 0; i < cfg->version_locations.n; i++) {
 		const char *dir = cfg->version_locations.items[i];
 
 		if (cfg->version_locations_set && !rg_fs_is_dir(dir))
 			continue;	/* Alembic skips configured locations that do not exist */
-		if ((err = scan_dir(&ld, dir, cfg->recursive)))
-			goto out;
+		if ((err = scan_dir(ld, dir, cfg->recursive)))
+			goto fail;
 	}
 	/* the map is built while the stat()s of the directories taken early go on */
-	if ((err = build(&ld, out)) == RG_ENOMEM)
-		goto out;
-	if (!confirm_early(&ld)) {
-		rg_revmap_free(*out);
-		*out = NULL;
-		if ((err = reload(&ld, warnings_len)) || (err = build(&ld, out)) == RG_ENOMEM)
-			goto out;
+	if ((err = build(ld, out)) == RG_ENOMEM)
+		goto fail;
+	/* an error may come from a stale record: only a settled load can report one */
+	if (err || !ld->n_early) {
+		int settled = rg_script_settle(p, out, &stale);
+
+		return stale || settled ? settled : err;
 	}
-	save = true;
-out:
-	for (i = 0; i < ld.n_dirs; i++) {
-		scan_free(ld.dirs[i].early, save);
-		free(ld.dirs[i].dir);
-	}
-	free(ld.dirs);
-	for (i = 0; i < ld.n; i++)
-		rg_revision_free(ld.revs[i]);
-	free(ld.revs);
-	rg_idmap_free(ld.seen);
-	rg_strlist_release(&ld.real_paths);
-	rg_str_release(&ld.problems);
-	rg_str_release(&ld.file_warnings);
-	rg_str_release(&ld.path);
+	*pending = p;
+	return 0;
+fail:
+	rg_revmap_free(*out);
+	*out = NULL;
+	pending_free(p, false);
 	return err;
+}
+
+int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct rg_str *warnings)
+{
+	struct rg_script_pending *pending;
+	bool stale;
+	int err;
+
+	if ((err = rg_script_load_pending(out, &pending, cfg, warnings)))
+		return err;
+	return rg_script_settle(pending, out, &stale);
 }

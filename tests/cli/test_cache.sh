@@ -314,15 +314,32 @@ printf '[alembic]\nscript_location = %%(here)s\nversion_locations = %%(here)s/ve
   "$T" > "$P/alembic.ini"
 touch -t "$OLD" "$V"/* "$V" "$W"/* "$W"
 sleep 3
-all_same "1200 revisions and another location"
+# The commands that run on the map before its records are confirmed, and
+# settle at the end or when they open the database.  After an edit, only the
+# first run finds a stale record (it drops it from the cache): each command
+# gets the cache as it was before the edit.
+big_same() { # name
+  local c
+  for c in "heads" "heads -v" "branches" "history" "history -v" "history -r $mid:heads" \
+           "show $mid" "show 0123456789ab" "upgrade heads --sql" "downgrade $mid:base --sql" \
+           "current" "history -i"; do
+    [ -n "${BIG_CACHE:-}" ] && cp "$T/big.cache" "$BIG_CACHE"
+    # shellcheck disable=SC2086
+    same "$1" $c
+  done
+}
+big_same "1200 revisions and another location"
+BIG_CACHE=$(ls -t "$XDG_CACHE_HOME"/revgraph/* | head -1)
+cp "$BIG_CACHE" "$T/big.cache"
 inplace "$V/${mid}_r.py" "message of $mid" "message of XXXXXXXXXXXX"
 touch -t "$OLD" "$V/${mid}_r.py"
-all_same "1200 revisions, one edited in place"
+big_same "1200 revisions, one edited in place"
+cp "$T/big.cache" "$BIG_CACHE"
 out=$(cd "$P" && "$RG" history -r "$mid:$mid" 2>&1)
 truth "the edit is seen through the cache" test "${out#*XXXXXXXXXXXX}" != "$out"
 V=$V pyrev "${mid}_r.py" "$mid" "'$(printf '%012x' $((599 + 0x1000)))'" "make_deps()"
-all_same "1200 revisions, one now warns"
+big_same "1200 revisions, one now warns"
 printf 'revision = (\n' > "$V/${mid}_r.py"
-all_same "1200 revisions, one now broken"
+big_same "1200 revisions, one now broken"
 
 finish ""
