@@ -859,15 +859,6 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 	return start_stat_ahead(c, n_cached);
 }
 
-/* A copy of nstr `s` (`len` bytes) into *out; NULL stays NULL. */
-static int copy_str(char **out, const char *s, size_t len)
-{
-	*out = NULL;
-	if (s && !(*out = rg_strndup(s, len)))
-		return RG_ENOMEM;
-	return 0;
-}
-
 /*
  * A cached revision is one stretch of a slab (revslab.h): the struct, the
  * item arrays of its lists, then its strings and its path.  So 10k
@@ -925,53 +916,48 @@ static void pack_list(struct packer *pk, struct cursor *cur, struct rg_strlist *
 	}
 }
 
-static int get_body(struct cursor *cur, struct rg_body *b)
+/* Count a body at `cur`: its parts into *n_parts, its strings' bytes into *text; false if malformed. */
+static bool measure_body(struct cursor *cur, size_t *n_parts, size_t *text)
 {
 	uint32_t n = get_u32(cur), k;
-	const char *lt;
 	size_t len;
 
-	if (!cur->ok)
-		return 0;
-	if (n > (size_t)(cur->end - cur->p) / 13) {
-		cur->ok = false;
-		return 0;
+	if (!cur->ok || n > (size_t)(cur->end - cur->p) / 13)
+		return false;
+	*n_parts += n;
+	for (k = 0; k < n; k++) {
+		if (!get_str(cur, &len))
+			return false;
+		*text += len + 1;
+		get_u32(cur);
+		get_u32(cur);
 	}
-	if (n && !(b->items = rg_calloc(n, sizeof(*b->items))))
-		return RG_ENOMEM;
-	b->alloc = n;
-	for (k = 0; k < n && cur->ok; k++) {
-		const char *s = get_str(cur, &len);
-		struct rg_body_part *part = &b->items[b->n];
-
-		part->line = get_u32(cur);
-		part->dialect = (int32_t)get_u32(cur);
-		if (!s || !cur->ok) {
-			cur->ok = false;
-			return 0;
-		}
-		if (!(part->sql = rg_strndup(s, len)))
-			return RG_ENOMEM;
-		b->n++;
-	}
-	lt = get_str(cur, &len);
-	b->lock_timeout_line = get_u32(cur);
-	if (cur->ok && copy_str(&b->lock_timeout, lt, len))
-		return RG_ENOMEM;
-	return 0;
+	if (get_str(cur, &len))
+		*text += len + 1;
+	get_u32(cur);
+	return cur->ok;
 }
 
-static int get_bodies(struct cursor *cur, struct rg_revision *rev)
+/* A body measured by measure_body() into the block, its parts at *parts. */
+static void pack_body(struct packer *pk, struct cursor *cur, struct rg_body *b,
+		      struct rg_body_part **parts)
 {
-	int err;
+	uint32_t n = get_u32(cur), k;
+	const char *s;
+	size_t len;
 
-	if (get_u32(cur) != 1 || !cur->ok)
-		return 0;
-	if (!(rev->bodies = rg_calloc(1, sizeof(*rev->bodies))))
-		return RG_ENOMEM;
-	if ((err = get_body(cur, &rev->bodies->up)))
-		return err;
-	return get_body(cur, &rev->bodies->down);
+	b->n = b->alloc = n;
+	b->items = n ? *parts : NULL;
+	*parts += n;
+	for (k = 0; k < n; k++) {
+		s = get_str(cur, &len);
+		b->items[k].sql = pack_str(pk, s, len);
+		b->items[k].line = get_u32(cur);
+		b->items[k].dialect = (int32_t)get_u32(cur);
+	}
+	s = get_str(cur, &len);
+	b->lock_timeout = pack_str(pk, s, len);
+	b->lock_timeout_line = get_u32(cur);
 }
 
 /*
@@ -987,7 +973,10 @@ static int unpack(struct rg_cache *c, size_t i, const char *path, struct rg_revi
 	struct fstamp then;
 	struct cursor cur;
 	const char *id, *doc, *date, *warn;
-	size_t id_len, doc_len, date_len, wlen, n_items = 0, text, path_len, size;
+	size_t id_len, doc_len, date_len, wlen, n_items = 0, n_parts = 0, text, path_len, size;
+	struct rg_body_part *parts;
+	struct rg_rev_bodies *bodies = NULL;
+	bool has_bodies = false;
 	struct cursor lists;
 	struct packer pk;
 	uint32_t kind, flags;
@@ -1012,9 +1001,19 @@ static int unpack(struct rg_cache *c, size_t i, const char *path, struct rg_revi
 	if (!measure_list(&cur, &n_items, &text) || !measure_list(&cur, &n_items, &text) ||
 	    !measure_list(&cur, &n_items, &text))
 		return 0;
-	/* the struct, the lists' item arrays, then the strings */
+	warn = get_str(&cur, &wlen);
+	/* the bodies stay in the record (kept as it is) unless asked for */
+	if (c->want_bodies && get_u32(&cur) == 1 && cur.ok) {
+		has_bodies = true;
+		if (!measure_body(&cur, &n_parts, &text) || !measure_body(&cur, &n_parts, &text))
+			return 0;
+	}
+	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end) || (early && wlen))
+		return 0;
+	/* the struct, the lists' item arrays, the bodies and their parts, then the strings */
 	path_len = strlen(path);
-	size = sizeof(*rev) + n_items * sizeof(char *) + text + path_len + 1;
+	size = sizeof(*rev) + n_items * sizeof(char *) +
+	       (has_bodies ? sizeof(*bodies) + n_parts * sizeof(*parts) : 0) + text + path_len + 1;
 	if (!c->slab || !(rev = rg_rev_slab_carve(c->slab, size))) {
 		rg_rev_slab_release(c->slab);
 		if (!(c->slab = rg_rev_slab_new(size > SLAB_SIZE ? size : SLAB_SIZE))) {
@@ -1026,7 +1025,9 @@ static int unpack(struct rg_cache *c, size_t i, const char *path, struct rg_revi
 	memset(rev, 0, sizeof(*rev));
 	rev->slab = c->slab;
 	pk.slot = (char **)(rev + 1);
-	pk.text = (char *)(pk.slot + n_items);
+	bodies = (struct rg_rev_bodies *)(pk.slot + n_items);
+	parts = (struct rg_body_part *)(bodies + 1);
+	pk.text = has_bodies ? (char *)(parts + n_parts) : (char *)bodies;
 	cur = lists;
 	rev->path = pack_str(&pk, path, path_len);
 	rev->id = pack_str(&pk, id, id_len);
@@ -1035,12 +1036,14 @@ static int unpack(struct rg_cache *c, size_t i, const char *path, struct rg_revi
 	pack_list(&pk, &cur, &rev->down);
 	pack_list(&pk, &cur, &rev->deps);
 	pack_list(&pk, &cur, &rev->labels);
-	warn = get_str(&cur, &wlen);
-	/* the bodies stay in the record (kept as it is) unless asked for */
-	if (c->want_bodies && (err = get_bodies(&cur, rev)))
-		goto out;
-	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end) || (early && wlen))
-		goto out;
+	get_str(&cur, &wlen);
+	if (has_bodies) {
+		get_u32(&cur);
+		memset(bodies, 0, sizeof(*bodies));
+		pack_body(&pk, &cur, &bodies->up, &parts);
+		pack_body(&pk, &cur, &bodies->down, &parts);
+		rev->bodies = bodies;
+	}
 	rev->kind = (enum rg_revfile_kind)kind;
 	rev->has_deps = flags & FLAG_HAS_DEPS;
 	rev->body_is_noop = flags & FLAG_NOOP;
