@@ -11,6 +11,7 @@
 #include "revgraph/config.h"
 #include "revgraph/migrate.h"
 #include "revgraph/revmap.h"
+#include "revgraph/script.h"
 #include "revgraph/str.h"
 
 #define RG_MAX_OPTS 12
@@ -39,7 +40,13 @@ struct rg_ctx;
 enum {
 	RG_NEEDS_CONFIG = 1 << 0,
 	RG_NEEDS_MAP = 1 << 1,
-	RG_RUNS_MIGRATIONS = 1 << 2	/* what revisions run is needed: take it from the cache too */
+	RG_RUNS_MIGRATIONS = 1 << 2,	/* what revisions run is needed: take it from the cache too */
+	/*
+	 * Until it opens a database (rg_cmd_open_db(), not --sql) the command
+	 * only fills ctx->out and ctx->err, so it may run on a map whose cached
+	 * records are still being confirmed (rg_script_load_pending()).
+	 */
+	RG_SETTLES_LATE = 1 << 3
 };
 
 struct rg_command {
@@ -67,6 +74,16 @@ struct rg_ctx {
 	 */
 	struct rg_str err;
 	bool log_buffered, log_to_out;
+	/*
+	 * A load not settled yet (RG_SETTLES_LATE): what would go out at once
+	 * (rg_cmd_failed(), a log line) is held in `held` as frames (one byte
+	 * for the stream, a size_t length, the bytes), and the load's
+	 * warnings wait too, until rg_cmd_settle().
+	 */
+	struct rg_script_pending *pending;
+	struct rg_str held;
+	struct rg_str *warnings;
+	bool stale;		/* settling found a file changed: the command must run again */
 };
 
 /** true if option `long_name` of the running command was given. */
@@ -84,6 +101,21 @@ size_t rg_ctx_values(const struct rg_ctx *ctx, const char *long_name, const char
  * the detail line (if any) on stderr.  Returns the exit status (255).
  */
 int rg_cmd_failed(struct rg_ctx *ctx, const char *message);
+
+/**
+ * Settle a pending load (nothing to do without one): if the map holds,
+ * write the load's warnings and everything held, and return 0.  If a file
+ * had changed, set ctx->stale, hold on to nothing, and return 1: the
+ * caller returns at once, and main() runs the command again on the map of
+ * the files as they are.
+ */
+int rg_cmd_settle(struct rg_ctx *ctx);
+
+/**
+ * Write `len` bytes to stdout (`stream` 1) or stderr (2) now, or, while
+ * the load is pending, into ctx->held in order (written by rg_cmd_settle()).
+ */
+void rg_cmd_write(struct rg_ctx *ctx, int stream, const char *buf, size_t len);
 
 struct rg_db;
 

@@ -20,9 +20,18 @@ void rg_cmd_log(void *ctx, const char *level, const char *logger, const char *ms
 	struct rg_str *s;
 	size_t n = strlen(level);
 
-	if (!c || !c->log_buffered) {
+	if (!c || (!c->log_buffered && !c->pending)) {
 		fprintf(stderr, "%-5.5s [%s] %s\n", level, logger, msg);
 		fflush(stderr);
+		return;
+	}
+	if (!c->log_buffered) {
+		/* written now, were the load settled: held in order with the rest */
+		struct rg_str line = RG_STR_INIT;
+
+		rg_str_addf(&line, "%-5.5s [%s] %s\n", level, logger, msg);
+		rg_cmd_write(c, 2, line.buf, line.len);
+		rg_str_release(&line);
 		return;
 	}
 	/* the same line, "%-5.5s [%s] %s\n" (Alembic's format), without printf */
@@ -57,6 +66,9 @@ int rg_cmd_open_db(struct rg_ctx *ctx, bool offline, struct rg_db **out)
 	int err;
 
 	*out = NULL;
+	/* a database is the first thing outside the process: the map must be settled */
+	if (!offline && rg_cmd_settle(ctx))
+		return 255;
 	memset(&url, 0, sizeof(url));
 	if (!ctx->cfg->url || !*ctx->cfg->url) {
 		rg_error_set(RG_EINVALID,

@@ -14,19 +14,19 @@
 #include "banned.h"
 
 static const struct rg_command commands[] = {
-	{ "branches", cmd_branches, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_branches_opts, NULL,
+	{ "branches", cmd_branches, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_branches_opts, NULL,
 	  "Show current branch points." },
-	{ "current", cmd_current, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_current_opts, NULL,
+	{ "current", cmd_current, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_current_opts, NULL,
 	  "Display the current revision for a database." },
-	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS, cmd_downgrade_opts, "revision",
+	{ "downgrade", cmd_downgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS | RG_SETTLES_LATE, cmd_downgrade_opts, "revision",
 	  "Revert to a previous version." },
 	{ "edit", cmd_edit, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_edit_opts, "rev",
 	  "Edit revision script(s) using $EDITOR." },
-	{ "ensure_version", cmd_ensure_version, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_ensure_version_opts,
+	{ "ensure_version", cmd_ensure_version, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_ensure_version_opts,
 	  NULL, "Create the alembic version table if it doesn't exist already ." },
-	{ "heads", cmd_heads, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_heads_opts, NULL,
+	{ "heads", cmd_heads, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_heads_opts, NULL,
 	  "Show current available heads in the script directory." },
-	{ "history", cmd_history, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_history_opts, NULL,
+	{ "history", cmd_history, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_history_opts, NULL,
 	  "List changeset scripts in chronological order." },
 	{ "init", cmd_init, 0, cmd_init_opts, "directory", "Initialize a new scripts directory." },
 	{ "list_templates", cmd_list_templates, 0, cmd_list_templates_opts, NULL,
@@ -35,11 +35,11 @@ static const struct rg_command commands[] = {
 	  "Merge two revisions together.  Creates a new migration file." },
 	{ "revision", cmd_revision, RG_NEEDS_CONFIG, cmd_revision_opts, NULL,
 	  "Create a new revision file." },
-	{ "show", cmd_show, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_show_opts, "rev",
+	{ "show", cmd_show, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_show_opts, "rev",
 	  "Show the revision(s) denoted by the given symbol." },
-	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP, cmd_stamp_opts, "revisions",
+	{ "stamp", cmd_stamp, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_SETTLES_LATE, cmd_stamp_opts, "revisions",
 	  "'stamp' the revision table with the given revision; don't run any migrations." },
-	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS, cmd_upgrade_opts, "revision",
+	{ "upgrade", cmd_upgrade, RG_NEEDS_CONFIG | RG_NEEDS_MAP | RG_RUNS_MIGRATIONS | RG_SETTLES_LATE, cmd_upgrade_opts, "revision",
 	  "Upgrade to a later version." },
 };
 
@@ -318,17 +318,74 @@ size_t rg_ctx_values(const struct rg_ctx *ctx, const char *long_name, const char
 	return n;
 }
 
+void rg_cmd_write(struct rg_ctx *ctx, int stream, const char *buf, size_t len)
+{
+	if (!ctx->pending) {
+		fwrite(buf, 1, len, stream == 1 ? stdout : stderr);
+		return;
+	}
+	rg_str_addch(&ctx->held, (char)stream);
+	rg_str_add(&ctx->held, (const char *)&len, sizeof(len));
+	rg_str_add(&ctx->held, buf, len);
+}
+
+/* Write what was held while the load was pending, in order. */
+static void write_held(struct rg_ctx *ctx)
+{
+	const char *p = ctx->held.buf, *end = p + ctx->held.len;
+	size_t len;
+
+	while (p < end) {
+		int stream = *p++;
+
+		memcpy(&len, p, sizeof(len));
+		p += sizeof(len);
+		fwrite(p, 1, len, stream == 1 ? stdout : stderr);
+		p += len;
+	}
+	rg_str_reset(&ctx->held);
+}
+
+int rg_cmd_settle(struct rg_ctx *ctx)
+{
+	bool stale;
+
+	if (!ctx->pending)
+		return 0;
+	rg_script_settle(ctx->pending, &ctx->map, &stale);
+	ctx->pending = NULL;
+	if (stale) {
+		ctx->stale = true;
+		return 1;
+	}
+	if (ctx->held.failed) {
+		/* main() reports it as out of memory */
+		rg_str_reset(&ctx->held);
+		ctx->err.failed = true;
+	}
+	if (ctx->warnings->len)
+		fputs(ctx->warnings->buf, stderr);
+	write_held(ctx);
+	return 0;
+}
+
 int rg_cmd_failed(struct rg_ctx *ctx, const char *message)
 {
 	const char *detail = rg_error_detail();
+	struct rg_str line = RG_STR_INIT;
 
-	fwrite(ctx->err.buf, 1, ctx->err.len, stderr);
+	rg_cmd_write(ctx, 2, ctx->err.buf, ctx->err.len);
 	rg_str_reset(&ctx->err);
-	fwrite(ctx->out.buf, 1, ctx->out.len, stdout);
+	rg_cmd_write(ctx, 1, ctx->out.buf, ctx->out.len);
 	rg_str_reset(&ctx->out);
-	printf("FAILED: %s\n", message);
-	if (*detail)
-		fprintf(stderr, "%s\n", detail);
+	rg_str_addf(&line, "FAILED: %s\n", message);
+	rg_cmd_write(ctx, 1, line.buf, line.len);
+	rg_str_reset(&line);
+	if (*detail) {
+		rg_str_addf(&line, "%s\n", detail);
+		rg_cmd_write(ctx, 2, line.buf, line.len);
+	}
+	rg_str_release(&line);
 	return 255;
 }
 
@@ -368,6 +425,7 @@ int main(int argc, const char **argv)
 	memset(&ctx, 0, sizeof(ctx));
 	rg_str_init(&ctx.out);
 	rg_str_init(&ctx.err);
+	rg_str_init(&ctx.held);
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -441,10 +499,15 @@ int main(int argc, const char **argv)
 			goto out;
 		}
 	}
+	ctx.warnings = &warnings;
 	if (cmd->needs & RG_NEEDS_MAP) {
 		ctx.cfg->want_bodies = cmd->needs & RG_RUNS_MIGRATIONS;
-		err = rg_script_load(&ctx.map, ctx.cfg, &warnings);
-		if (warnings.len)
+		/* a command that only fills buffers runs while the stat()s of a large directory finish */
+		if (cmd->needs & RG_SETTLES_LATE)
+			err = rg_script_load_pending(&ctx.map, &ctx.pending, ctx.cfg, &warnings);
+		else
+			err = rg_script_load(&ctx.map, ctx.cfg, &warnings);
+		if (!ctx.pending && warnings.len)
 			fputs(warnings.buf, stderr);
 		if (err) {
 			status = rg_cmd_failed(&ctx, rg_error_last());
@@ -452,6 +515,22 @@ int main(int argc, const char **argv)
 		}
 	}
 	status = cmd->fn(argc - i - 1, argv + i + 1, &ctx);
+	if (ctx.pending || ctx.stale)
+		rg_cmd_settle(&ctx);
+	if (ctx.stale) {
+		/* the map was built from a record of a file changed since: run again on the files as they are */
+		rg_str_reset(&ctx.out);
+		rg_str_reset(&ctx.err);
+		rg_str_reset(&ctx.held);
+		ctx.log_buffered = ctx.log_to_out = ctx.stale = false;
+		if (warnings.len)
+			fputs(warnings.buf, stderr);
+		if (!ctx.map) {
+			status = rg_cmd_failed(&ctx, rg_error_last());
+			goto out;
+		}
+		status = cmd->fn(argc - i - 1, argv + i + 1, &ctx);
+	}
 	if (ctx.out.failed || ctx.err.failed) {
 		rg_str_reset(&ctx.err);
 		status = rg_cmd_failed(&ctx, "out of memory");
@@ -464,6 +543,7 @@ out:
 		status = 1;
 	rg_str_release(&ctx.out);
 	rg_str_release(&ctx.err);
+	rg_str_release(&ctx.held);
 	rg_str_release(&warnings);
 	rg_strlist_release(&ctx.x_args);
 	rg_revmap_free(ctx.map);

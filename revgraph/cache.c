@@ -84,7 +84,7 @@ struct fstamp {
 
 struct stat_ahead {
 	const struct rg_cache *c;
-	int dirfd;
+	int dirfd;			/* the helper's own: see start_stat_ahead() */
 	unsigned char *trusted;		/* per name: its record can be used */
 	atomic_uchar *done;		/* per chunk */
 	atomic_size_t next;		/* the next chunk to take */
@@ -101,6 +101,7 @@ struct slot {
 	size_t fresh_off, fresh_len;	/* its record serialised this run */
 	enum { KEEP_NONE, KEEP_OLD, KEEP_FRESH } keep;	/* what the new file gets */
 	bool asked;			/* rg_cache_get() was called for it */
+	bool early;			/* given before its file was stat()ed */
 };
 
 struct rg_cache {
@@ -701,25 +702,25 @@ static bool trusted(const struct rg_cache *c, int dirfd, size_t i)
 	return stamp_eq(&then, &now) && !stamp_racy(&then, &c->trust_before);
 }
 
-/* Check the cached names of chunk k. */
-static void check_chunk(struct stat_ahead *a, size_t k)
+/* Check the cached names of chunk k, through the directory open as `dirfd`. */
+static void check_chunk(struct stat_ahead *a, int dirfd, size_t k)
 {
 	const struct rg_cache *c = a->c;
 	size_t i, end = (k + 1) * STAT_CHUNK < c->n_names ? (k + 1) * STAT_CHUNK : c->n_names;
 
 	for (i = k * STAT_CHUNK; i < end; i++)
-		a->trusted[i] = c->slots[i].old && trusted(c, a->dirfd, i);
+		a->trusted[i] = c->slots[i].old && trusted(c, dirfd, i);
 	atomic_store_explicit(&a->done[k], 1, memory_order_release);
 }
 
 /* Take the next chunk nobody has taken and check it; false when none is left. */
-static bool check_next_chunk(struct stat_ahead *a)
+static bool check_next_chunk(struct stat_ahead *a, int dirfd)
 {
 	size_t k = atomic_fetch_add(&a->next, 1);
 
 	if (k >= a->n_chunks)
 		return false;
-	check_chunk(a, k);
+	check_chunk(a, dirfd, k);
 	return true;
 }
 
@@ -727,7 +728,7 @@ static void *stat_thread(void *arg)
 {
 	struct stat_ahead *a = arg;
 
-	while (!atomic_load(&a->stop) && check_next_chunk(a))
+	while (!atomic_load(&a->stop) && check_next_chunk(a, a->dirfd))
 		;
 	return NULL;
 }
@@ -743,16 +744,25 @@ static int start_stat_ahead(struct rg_cache *c, size_t n_cached)
 	if (!(a = rg_calloc(1, sizeof(*a))))
 		return RG_ENOMEM;
 	a->c = c;
-	a->dirfd = c->dirfd;
+	/*
+	 * The same directory, through a file of its own: each fstatat() takes
+	 * a reference on the file its dirfd names while two threads share the
+	 * descriptor table, and one file's count bounced between two CPUs.
+	 */
+	a->dirfd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	a->n_chunks = (c->n_names + STAT_CHUNK - 1) / STAT_CHUNK;
 	a->trusted = rg_malloc(c->n_names);
 	a->done = rg_malloc(a->n_chunks * sizeof(atomic_uchar));
 	if (!a->trusted || !a->done) {
+		if (a->dirfd >= 0)
+			close(a->dirfd);
 		free(a->trusted);
 		free(a->done);
 		free(a);
 		return RG_ENOMEM;
 	}
+	if (a->dirfd < 0)
+		a->dirfd = c->dirfd;
 	for (k = 0; k < a->n_chunks; k++)
 		atomic_init(&a->done[k], 0);
 	atomic_init(&a->next, 0);
@@ -771,6 +781,8 @@ static void stop_stat_ahead(struct rg_cache *c)
 	atomic_store(&a->stop, true);
 	if (a->running)
 		pthread_join(a->thread, NULL);
+	if (a->dirfd != c->dirfd)
+		close(a->dirfd);
 	free(a->trusted);
 	free(a->done);
 	free(a);
@@ -786,7 +798,7 @@ static bool is_trusted(struct rg_cache *c, size_t i)
 	if (!a)
 		return trusted(c, c->dirfd, i);
 	while (!atomic_load_explicit(&a->done[k], memory_order_acquire))
-		if (!check_next_chunk(a))
+		if (!check_next_chunk(a, c->dirfd))
 			sched_yield();	/* the helper is on it */
 	return a->trusted[i];
 }
@@ -847,15 +859,6 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 	return start_stat_ahead(c, n_cached);
 }
 
-/* A copy of nstr `s` (`len` bytes) into *out; NULL stays NULL. */
-static int copy_str(char **out, const char *s, size_t len)
-{
-	*out = NULL;
-	if (s && !(*out = rg_strndup(s, len)))
-		return RG_ENOMEM;
-	return 0;
-}
-
 /*
  * A cached revision is one stretch of a slab (revslab.h): the struct, the
  * item arrays of its lists, then its strings and its path.  So 10k
@@ -913,64 +916,67 @@ static void pack_list(struct packer *pk, struct cursor *cur, struct rg_strlist *
 	}
 }
 
-static int get_body(struct cursor *cur, struct rg_body *b)
+/* Count a body at `cur`: its parts into *n_parts, its strings' bytes into *text; false if malformed. */
+static bool measure_body(struct cursor *cur, size_t *n_parts, size_t *text)
 {
 	uint32_t n = get_u32(cur), k;
-	const char *lt;
 	size_t len;
 
-	if (!cur->ok)
-		return 0;
-	if (n > (size_t)(cur->end - cur->p) / 13) {
-		cur->ok = false;
-		return 0;
+	if (!cur->ok || n > (size_t)(cur->end - cur->p) / 13)
+		return false;
+	*n_parts += n;
+	for (k = 0; k < n; k++) {
+		if (!get_str(cur, &len))
+			return false;
+		*text += len + 1;
+		get_u32(cur);
+		get_u32(cur);
 	}
-	if (n && !(b->items = rg_calloc(n, sizeof(*b->items))))
-		return RG_ENOMEM;
-	b->alloc = n;
-	for (k = 0; k < n && cur->ok; k++) {
-		const char *s = get_str(cur, &len);
-		struct rg_body_part *part = &b->items[b->n];
-
-		part->line = get_u32(cur);
-		part->dialect = (int32_t)get_u32(cur);
-		if (!s || !cur->ok) {
-			cur->ok = false;
-			return 0;
-		}
-		if (!(part->sql = rg_strndup(s, len)))
-			return RG_ENOMEM;
-		b->n++;
-	}
-	lt = get_str(cur, &len);
-	b->lock_timeout_line = get_u32(cur);
-	if (cur->ok && copy_str(&b->lock_timeout, lt, len))
-		return RG_ENOMEM;
-	return 0;
+	if (get_str(cur, &len))
+		*text += len + 1;
+	get_u32(cur);
+	return cur->ok;
 }
 
-static int get_bodies(struct cursor *cur, struct rg_revision *rev)
+/* A body measured by measure_body() into the block, its parts at *parts. */
+static void pack_body(struct packer *pk, struct cursor *cur, struct rg_body *b,
+		      struct rg_body_part **parts)
 {
-	int err;
+	uint32_t n = get_u32(cur), k;
+	const char *s;
+	size_t len;
 
-	if (get_u32(cur) != 1 || !cur->ok)
-		return 0;
-	if (!(rev->bodies = rg_calloc(1, sizeof(*rev->bodies))))
-		return RG_ENOMEM;
-	if ((err = get_body(cur, &rev->bodies->up)))
-		return err;
-	return get_body(cur, &rev->bodies->down);
+	b->n = b->alloc = n;
+	b->items = n ? *parts : NULL;
+	*parts += n;
+	for (k = 0; k < n; k++) {
+		s = get_str(cur, &len);
+		b->items[k].sql = pack_str(pk, s, len);
+		b->items[k].line = get_u32(cur);
+		b->items[k].dialect = (int32_t)get_u32(cur);
+	}
+	s = get_str(cur, &len);
+	b->lock_timeout = pack_str(pk, s, len);
+	b->lock_timeout_line = get_u32(cur);
 }
 
-int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
-		 struct rg_str *warnings)
+/*
+ * The revision in the record of names[i], into *out (NULL if the record
+ * cannot be read); its warnings are appended to `warnings`.  `early`: give
+ * nothing for a record with warnings, which could not be taken back.
+ */
+static int unpack(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		  struct rg_str *warnings, bool early)
 {
 	struct slot *sl = &c->slots[i];
 	struct rg_revision *rev = NULL;
 	struct fstamp then;
 	struct cursor cur;
 	const char *id, *doc, *date, *warn;
-	size_t id_len, doc_len, date_len, wlen, n_items = 0, text, path_len, size;
+	size_t id_len, doc_len, date_len, wlen, n_items = 0, n_parts = 0, text, path_len, size;
+	struct rg_body_part *parts;
+	struct rg_rev_bodies *bodies = NULL;
+	bool has_bodies = false;
 	struct cursor lists;
 	struct packer pk;
 	uint32_t kind, flags;
@@ -978,13 +984,6 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 	int err = 0;
 
 	*out = NULL;
-	sl->asked = true;
-	if (!sl->old)
-		return 0;
-	/* until it proves trusted, the record is not kept */
-	sl->keep = KEEP_NONE;
-	if (!is_trusted(c, i))
-		return 0;
 	cur.p = sl->old;
 	cur.end = sl->old + sl->old_len;
 	cur.ok = true;
@@ -1002,9 +1001,19 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 	if (!measure_list(&cur, &n_items, &text) || !measure_list(&cur, &n_items, &text) ||
 	    !measure_list(&cur, &n_items, &text))
 		return 0;
-	/* the struct, the lists' item arrays, then the strings */
+	warn = get_str(&cur, &wlen);
+	/* the bodies stay in the record (kept as it is) unless asked for */
+	if (c->want_bodies && get_u32(&cur) == 1 && cur.ok) {
+		has_bodies = true;
+		if (!measure_body(&cur, &n_parts, &text) || !measure_body(&cur, &n_parts, &text))
+			return 0;
+	}
+	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end) || (early && wlen))
+		return 0;
+	/* the struct, the lists' item arrays, the bodies and their parts, then the strings */
 	path_len = strlen(path);
-	size = sizeof(*rev) + n_items * sizeof(char *) + text + path_len + 1;
+	size = sizeof(*rev) + n_items * sizeof(char *) +
+	       (has_bodies ? sizeof(*bodies) + n_parts * sizeof(*parts) : 0) + text + path_len + 1;
 	if (!c->slab || !(rev = rg_rev_slab_carve(c->slab, size))) {
 		rg_rev_slab_release(c->slab);
 		if (!(c->slab = rg_rev_slab_new(size > SLAB_SIZE ? size : SLAB_SIZE))) {
@@ -1016,7 +1025,9 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 	memset(rev, 0, sizeof(*rev));
 	rev->slab = c->slab;
 	pk.slot = (char **)(rev + 1);
-	pk.text = (char *)(pk.slot + n_items);
+	bodies = (struct rg_rev_bodies *)(pk.slot + n_items);
+	parts = (struct rg_body_part *)(bodies + 1);
+	pk.text = has_bodies ? (char *)(parts + n_parts) : (char *)bodies;
 	cur = lists;
 	rev->path = pack_str(&pk, path, path_len);
 	rev->id = pack_str(&pk, id, id_len);
@@ -1025,12 +1036,14 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 	pack_list(&pk, &cur, &rev->down);
 	pack_list(&pk, &cur, &rev->deps);
 	pack_list(&pk, &cur, &rev->labels);
-	warn = get_str(&cur, &wlen);
-	/* the bodies stay in the record (kept as it is) unless asked for */
-	if (c->want_bodies && (err = get_bodies(&cur, rev)))
-		goto out;
-	if (!cur.ok || !warn || (c->want_bodies && cur.p != cur.end))
-		goto out;
+	get_str(&cur, &wlen);
+	if (has_bodies) {
+		get_u32(&cur);
+		memset(bodies, 0, sizeof(*bodies));
+		pack_body(&pk, &cur, &bodies->up, &parts);
+		pack_body(&pk, &cur, &bodies->down, &parts);
+		rev->bodies = bodies;
+	}
 	rev->kind = (enum rg_revfile_kind)kind;
 	rev->has_deps = flags & FLAG_HAS_DEPS;
 	rev->body_is_noop = flags & FLAG_NOOP;
@@ -1050,6 +1063,77 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 out:
 	rg_revision_free(rev);
 	return err;
+}
+
+int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		 struct rg_str *warnings)
+{
+	struct slot *sl = &c->slots[i];
+
+	*out = NULL;
+	sl->asked = true;
+	if (!sl->old)
+		return 0;
+	/* until it proves trusted, the record is not kept */
+	sl->keep = KEEP_NONE;
+	if (!is_trusted(c, i))
+		return 0;
+	return unpack(c, i, path, out, warnings, false);
+}
+
+bool rg_cache_stats_ahead(const struct rg_cache *c)
+{
+	return c->ahead != NULL;
+}
+
+int rg_cache_get_early(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		       struct rg_str *warnings)
+{
+	struct slot *sl = &c->slots[i];
+	int err;
+
+	if (!c->ahead || !sl->old)
+		return rg_cache_get(c, i, path, out, warnings);
+	sl->asked = true;
+	/* kept, unless rg_cache_confirm() finds the file changed */
+	if ((err = unpack(c, i, path, out, warnings, true)))
+		return err;
+	if (*out) {
+		sl->early = true;
+		return 0;
+	}
+	/* a record with warnings (or one that cannot be read) waits for its stat data */
+	return rg_cache_get(c, i, path, out, warnings);
+}
+
+bool rg_cache_confirm(struct rg_cache *c)
+{
+	struct stat_ahead *a = c->ahead;
+	size_t i, k;
+
+	if (!a)
+		return true;	/* nothing was given early */
+	for (k = 0; k < a->n_chunks; k++)
+		while (!atomic_load_explicit(&a->done[k], memory_order_acquire))
+			if (!check_next_chunk(a, c->dirfd))
+				sched_yield();	/* the helper is on it */
+	for (i = 0; i < c->n_names; i++)
+		if (c->slots[i].early && !a->trusted[i])
+			return false;
+	return true;
+}
+
+void rg_cache_rewind(struct rg_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_names; i++) {
+		struct slot *sl = &c->slots[i];
+
+		sl->asked = sl->early = false;
+		sl->keep = sl->old ? KEEP_OLD : KEEP_NONE;
+	}
+	rg_str_reset(&c->fresh);
 }
 
 int rg_cache_put(struct rg_cache *c, size_t i, const struct stat *st,

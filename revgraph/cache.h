@@ -72,6 +72,38 @@ int rg_cache_get(struct rg_cache *c, size_t i, const char *path, struct rg_revis
 		 struct rg_str *warnings);
 
 /**
+ * Whether a second thread is stat()ing the files of this run ahead (a
+ * listing with many cached files): then rg_cache_get_early() is worth it.
+ */
+bool rg_cache_stats_ahead(const struct rg_cache *c);
+
+/**
+ * As rg_cache_get(), but a record is given at once, before its file is
+ * stat()ed, so that the caller's work overlaps the stat()s; the caller must
+ * call rg_cache_confirm() before using anything it built from it.  A record
+ * with warnings (which could not be taken back) waits for its stat data as
+ * in rg_cache_get().  Without a second thread this is rg_cache_get().
+ */
+int rg_cache_get_early(struct rg_cache *c, size_t i, const char *path, struct rg_revision **out,
+		       struct rg_str *warnings);
+
+/**
+ * Wait until every file of the run has been stat()ed; true if every record
+ * rg_cache_get_early() gave is trusted.  False: some file changed, and what
+ * was built from this run's revisions must be thrown away and built again
+ * after rg_cache_rewind().
+ */
+bool rg_cache_confirm(struct rg_cache *c);
+
+/**
+ * Start the run over the same listing again, as if just begun, keeping
+ * what the stat()s found: every name may be asked for again with
+ * rg_cache_get() (which now answers without a system call) and
+ * rg_cache_put().
+ */
+void rg_cache_rewind(struct rg_cache *c);
+
+/**
  * Record what names[i] (read with stat data `st`) declared: `rev` and the
  * warning text its parser gave (`wlen` bytes).  0 or RG_ENOMEM.
  */

@@ -76,11 +76,12 @@ void rg_revision_free(struct rg_revision *rev)
 {
 	if (!rev)
 		return;
-	rg_rev_bodies_free(rev->bodies);
 	if (rev->slab) {
+		/* its bodies too are in the slab */
 		rg_rev_slab_release(rev->slab);
 		return;
 	}
+	rg_rev_bodies_free(rev->bodies);
 	free(rev->id);
 	rg_strlist_release(&rev->down);
 	rg_strlist_release(&rev->deps);

@@ -53,7 +53,35 @@ struct loader {
 	struct rg_str *warnings;
 	struct rg_str file_warnings;	/* one file's, for the cache */
 	struct rg_str path;		/* scratch: the path of the file being loaded */
+	/* every directory read, in order; the ones whose revisions were taken early stay open */
+	struct dir_read *dirs;
+	size_t n_dirs, alloc_dirs, n_early;
 };
+
+struct dir_read {
+	char *dir;
+	struct dir_scan *early;		/* open, or NULL: read and closed */
+};
+
+/*
+ * One directory being read.  A directory with many cached files has its
+ * files stat()ed by a second thread (cache.h) while this one takes their
+ * revisions from the cache without waiting, builds the map, and only then
+ * confirms that none of the files changed: it stays open until then.
+ */
+struct dir_scan {
+	char *dir;
+	size_t dir_len;
+	int dfd;
+	struct rg_cache *cache;		/* NULL: caching is off */
+	struct rg_cache *active;	/* the cache, when this run uses it */
+	struct rg_strlist listed;	/* the names, unless the cache had them */
+	const char *const *names;
+	size_t n_names;
+};
+
+/* At most this many directories are held open with their records unconfirmed. */
+#define MAX_EARLY 4
 
 /* `dir` + "/" + `name`, allocated to size (as rg_fs_join()). */
 static char *join(const char *dir, size_t dir_len, const char *name)
@@ -118,8 +146,9 @@ out:
  * its entry is trusted, else by reading it (and recording it in the cache).
  * A broken file is not an error here: its problem is collected.
  */
-static int load_file(struct loader *ld, struct rg_cache *cache, int dfd, const char *dir,
-		     size_t dir_len, size_t i, const char *name, enum file_kind kind)
+static int load_file(struct loader *ld, struct rg_cache *cache, bool early, int dfd,
+		     const char *dir, size_t dir_len, size_t i, const char *name,
+		     enum file_kind kind)
 {
 	struct rg_revision *rev = NULL;
 	struct stat st;
@@ -136,7 +165,7 @@ static int load_file(struct loader *ld, struct rg_cache *cache, int dfd, const c
 		}
 		rg_str_adds(&ld->path, name);
 		if ((err = rg_str_check(&ld->path)) ||
-		    (err = rg_cache_get(cache, i, ld->path.buf, &rev,
+		    (err = (early ? rg_cache_get_early : rg_cache_get)(cache, i, ld->path.buf, &rev,
 					ld->warnings ? ld->warnings : &ld->file_warnings)))
 			goto out;
 		if (rev)
@@ -186,65 +215,102 @@ out:
 	return err;
 }
 
-static int scan_dir(struct loader *ld, const char *dir, bool recursive)
+static void scan_free(struct dir_scan *sc, bool save)
 {
-	struct rg_strlist listed = RG_STRLIST_INIT, subdirs = RG_STRLIST_INIT;
-	struct rg_cache *cache = NULL, *active = NULL;
-	const char *const *names;
-	size_t i, n_names, n_files = 0, dir_len = strlen(dir);
-	bool all_typed = true;
-	int dfd, err = 0;
+	if (!sc)
+		return;
+	rg_cache_close(sc->cache, save);
+	if (sc->dfd >= 0)
+		close(sc->dfd);
+	rg_strlist_release(&sc->listed);
+	free(sc->dir);
+	free(sc);
+}
 
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
-				    "cannot read directory '%s': %s", dir, strerror(errno));
-	if ((err = rg_cache_open(&cache, dir, dfd, ld->cfg)))
-		goto out;
-	/* an unchanged directory need not be listed again */
-	names = cache ? rg_cache_listing(cache, &n_names) : NULL;
-	if (!names) {
-		if ((err = rg_fs_listdir_at(&listed, dfd, dir, &all_typed)))
-			goto out;
-		names = (const char *const *)listed.items;
-		n_names = listed.n;
+/* Open `dir` and its cache, and list it: *out, or NULL with an error. */
+static int scan_open(struct dir_scan **out, const char *dir, const struct rg_config *cfg)
+{
+	struct dir_scan *sc;
+	size_t i, n_files = 0;
+	bool all_typed = true;
+	int err;
+
+	*out = NULL;
+	if (!(sc = rg_calloc(1, sizeof(*sc))))
+		return RG_ENOMEM;
+	rg_strlist_init(&sc->listed);
+	sc->dfd = -1;
+	if (!(sc->dir = rg_strdup(dir))) {
+		err = RG_ENOMEM;
+		goto fail;
 	}
-	if (cache) {
+	sc->dir_len = strlen(dir);
+	sc->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (sc->dfd < 0) {
+		err = rg_error_set(errno == ENOENT || errno == ENOTDIR ? RG_ENOTFOUND : RG_EIO,
+				   "cannot read directory '%s': %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((err = rg_cache_open(&sc->cache, dir, sc->dfd, cfg)))
+		goto fail;
+	/* an unchanged directory need not be listed again */
+	sc->names = sc->cache ? rg_cache_listing(sc->cache, &sc->n_names) : NULL;
+	if (!sc->names) {
+		if ((err = rg_fs_listdir_at(&sc->listed, sc->dfd, dir, &all_typed)))
+			goto fail;
+		sc->names = (const char *const *)sc->listed.items;
+		sc->n_names = sc->listed.n;
+	}
+	if (sc->cache) {
 		/* a small directory is read as it is (the names may live in the cache: keep it open) */
-		for (i = 0; i < n_names; i++)
-			n_files += kind_of(names[i], strlen(names[i])) != NOT_REVISION;
+		for (i = 0; i < sc->n_names; i++)
+			n_files += kind_of(sc->names[i], strlen(sc->names[i])) != NOT_REVISION;
 		if (n_files >= rg_cache_min_files()) {
-			if ((err = rg_cache_begin(cache, names, n_names, all_typed)))
-				goto out;
-			active = cache;
+			if ((err = rg_cache_begin(sc->cache, sc->names, sc->n_names, all_typed)))
+				goto fail;
+			sc->active = sc->cache;
 		}
 	}
-	for (i = 0; i < n_names; i++) {
-		const char *name = names[i];
+	*out = sc;
+	return 0;
+fail:
+	scan_free(sc, false);
+	return err;
+}
+
+/*
+ * Load the revision files of an open directory in listing order (`early`:
+ * see rg_cache_get_early()); its subdirectories go into `subdirs` unless
+ * that is NULL.
+ */
+static int scan_files(struct loader *ld, struct dir_scan *sc, bool early, bool recursive,
+		      struct rg_strlist *subdirs)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < sc->n_names; i++) {
+		const char *name = sc->names[i];
 		size_t len = strlen(name);
 		enum file_kind kind;
 		char *real, *path;
 
 		if (name[len - 1] == '/') {
-			if (!recursive || !strcmp(name, "__pycache__/"))
+			if (!subdirs || !recursive || !strcmp(name, "__pycache__/"))
 				continue;
-			if (!(path = join(dir, dir_len, name))) {
-				err = RG_ENOMEM;
-				goto out;
-			}
+			if (!(path = join(sc->dir, sc->dir_len, name)))
+				return RG_ENOMEM;
 			path[strlen(path) - 1] = '\0';
-			if ((err = rg_strlist_push_owned(&subdirs, path)))
-				goto out;
+			if ((err = rg_strlist_push_owned(subdirs, path)))
+				return err;
 			continue;
 		}
 		kind = kind_of(name, len);
 		if (kind == NOT_REVISION)
 			continue;
 		if (ld->dedupe) {
-			if (!(path = join(dir, dir_len, name))) {
-				err = RG_ENOMEM;
-				goto out;
-			}
+			if (!(path = join(sc->dir, sc->dir_len, name)))
+				return RG_ENOMEM;
 			real = realpath(path, NULL);
 			free(path);
 			if (real) {
@@ -258,68 +324,222 @@ static int scan_dir(struct loader *ld, const char *dir, bool recursive)
 				}
 				if ((err = rg_strlist_push_owned(&ld->real_paths, real)) ||
 				    (err = rg_idmap_add(ld->seen, real, 0)))
-					goto out;
+					return err;
 			}
 		}
-		if ((err = load_file(ld, active, dfd, dir, dir_len, i, name, kind)))
-			goto out;
+		if ((err = load_file(ld, sc->active, early, sc->dfd, sc->dir, sc->dir_len, i, name,
+				     kind)))
+			return err;
 	}
-	/* this directory is done: its cache can be written before the subdirectories' */
-	rg_cache_close(cache, true);
-	cache = NULL;
-	close(dfd);
-	dfd = -1;
+	return 0;
+}
+
+static int scan_dir(struct loader *ld, const char *dir, bool recursive)
+{
+	struct rg_strlist subdirs = RG_STRLIST_INIT;
+	struct dir_scan *sc = NULL;
+	struct dir_read *dr;
+	bool early;
+	size_t i;
+	int err;
+
+	if (RG_GROW(ld->dirs, ld->n_dirs + 1, ld->alloc_dirs))
+		return RG_ENOMEM;
+	dr = &ld->dirs[ld->n_dirs];
+	dr->early = NULL;
+	if (!(dr->dir = rg_strdup(dir)))
+		return RG_ENOMEM;
+	ld->n_dirs++;
+	if ((err = scan_open(&sc, dir, ld->cfg)))
+		goto out;
+	early = sc->active && rg_cache_stats_ahead(sc->active) && ld->n_early < MAX_EARLY;
+	if ((err = scan_files(ld, sc, early, recursive, &subdirs)))
+		goto out;
+	if (early) {
+		/* open until rg_script_load() has confirmed its records */
+		ld->dirs[ld->n_dirs - 1].early = sc;
+		ld->n_early++;
+	} else {
+		/* this directory is done: its cache can be written before the subdirectories' */
+		scan_free(sc, true);
+	}
+	sc = NULL;
 	for (i = 0; i < subdirs.n; i++)
 		if ((err = scan_dir(ld, subdirs.items[i], true)))
 			goto out;
 out:
-	rg_cache_close(cache, false);
-	if (dfd >= 0)
-		close(dfd);
-	rg_strlist_release(&listed);
+	scan_free(sc, false);
 	rg_strlist_release(&subdirs);
 	return err;
 }
 
-int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct rg_str *warnings)
+/* Whether every record taken early is still true of its file. */
+static bool confirm_early(struct loader *ld)
 {
-	struct loader ld = { 0 };
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < ld->n_dirs; i++)
+		if (ld->dirs[i].early)
+			ok &= rg_cache_confirm(ld->dirs[i].early->active);
+	return ok;
+}
+
+/*
+ * Some file changed after its record was written: forget this run's
+ * revisions, problems and warnings, and read every directory again in the
+ * same order; the ones taken early through what their stat()s found.
+ */
+static int reload(struct loader *ld, size_t warnings_len)
+{
+	size_t i;
+	int err;
+
+	rg_str_reset(&ld->problems);
+	if (ld->warnings)
+		rg_str_setlen(ld->warnings, warnings_len);
+	if (ld->dedupe) {
+		rg_idmap_free(ld->seen);
+		rg_strlist_release(&ld->real_paths);
+		if (!(ld->seen = rg_idmap_new()))
+			return RG_ENOMEM;
+	}
+	for (i = 0; i < ld->n_dirs; i++) {
+		struct dir_scan *sc = ld->dirs[i].early;
+
+		if (sc) {
+			rg_cache_rewind(sc->active);
+			if ((err = scan_files(ld, sc, false, false, NULL)))
+				return err;
+			continue;
+		}
+		if ((err = scan_open(&sc, ld->dirs[i].dir, ld->cfg)) ||
+		    (err = scan_files(ld, sc, false, false, NULL))) {
+			scan_free(sc, false);
+			return err;
+		}
+		scan_free(sc, true);
+	}
+	return 0;
+}
+
+/* The map of the revisions loaded (which it takes), or the problems found. */
+static int build(struct loader *ld, struct rg_revmap **out)
+{
+	int err;
+
+	if (ld->problems.len)
+		return rg_error_set(RG_EINVALID, "%s", ld->problems.buf);
+	err = rg_revmap_build(out, ld->revs, ld->n);
+	ld->n = 0;	/* the map owns (or has freed) them */
+	return err;
+}
+
+struct rg_script_pending {
+	struct loader ld;
+	size_t warnings_len;	/* the caller's warnings before the load */
+};
+
+/* Close the directories still open (`save`: write their caches) and free `p`. */
+static void pending_free(struct rg_script_pending *p, bool save)
+{
+	struct loader *ld = &p->ld;
+	size_t i;
+
+	for (i = 0; i < ld->n_dirs; i++) {
+		scan_free(ld->dirs[i].early, save);
+		free(ld->dirs[i].dir);
+	}
+	free(ld->dirs);
+	for (i = 0; i < ld->n; i++)
+		rg_revision_free(ld->revs[i]);
+	free(ld->revs);
+	rg_idmap_free(ld->seen);
+	rg_strlist_release(&ld->real_paths);
+	rg_str_release(&ld->problems);
+	rg_str_release(&ld->file_warnings);
+	rg_str_release(&ld->path);
+	free(p);
+}
+
+int rg_script_settle(struct rg_script_pending *p, struct rg_revmap **out, bool *stale)
+{
+	int err;
+
+	*stale = false;
+	if (!p)
+		return 0;
+	if (confirm_early(&p->ld)) {
+		pending_free(p, true);
+		return 0;
+	}
+	*stale = true;
+	rg_revmap_free(*out);
+	*out = NULL;
+	if (!(err = reload(&p->ld, p->warnings_len)))
+		err = build(&p->ld, out);
+	pending_free(p, err != RG_ENOMEM);
+	return err;
+}
+
+int rg_script_load_pending(struct rg_revmap **out, struct rg_script_pending **pending,
+			   const struct rg_config *cfg, struct rg_str *warnings)
+{
+	struct rg_script_pending *p;
+	struct loader *ld;
+	bool stale;
 	size_t i;
 	int err = 0;
 
 	*out = NULL;
-	ld.cfg = cfg;
-	ld.warnings = warnings;
-	rg_str_init(&ld.problems);
-	rg_str_init(&ld.file_warnings);
-	rg_str_init(&ld.path);
-	ld.dedupe = cfg->version_locations.n > 1 || cfg->recursive;
-	if (ld.dedupe && !(ld.seen = rg_idmap_new())) {
+	*pending = NULL;
+	if (!(p = rg_calloc(1, sizeof(*p))))
+		return RG_ENOMEM;
+	ld = &p->ld;
+	p->warnings_len = warnings ? warnings->len : 0;
+	ld->cfg = cfg;
+	ld->warnings = warnings;
+	rg_str_init(&ld->problems);
+	rg_str_init(&ld->file_warnings);
+	rg_str_init(&ld->path);
+	ld->dedupe = cfg->version_locations.n > 1 || cfg->recursive;
+	if (ld->dedupe && !(ld->seen = rg_idmap_new())) {
 		err = RG_ENOMEM;
-		goto out;
+		goto fail;
 	}
 	for (i = 0; i < cfg->version_locations.n; i++) {
 		const char *dir = cfg->version_locations.items[i];
 
 		if (cfg->version_locations_set && !rg_fs_is_dir(dir))
 			continue;	/* Alembic skips configured locations that do not exist */
-		if ((err = scan_dir(&ld, dir, cfg->recursive)))
-			goto out;
+		if ((err = scan_dir(ld, dir, cfg->recursive)))
+			goto fail;
 	}
-	if (ld.problems.len) {
-		err = rg_error_set(RG_EINVALID, "%s", ld.problems.buf);
-		goto out;
+	/* the map is built while the stat()s of the directories taken early go on */
+	if ((err = build(ld, out)) == RG_ENOMEM)
+		goto fail;
+	/* an error may come from a stale record: only a settled load can report one */
+	if (err || !ld->n_early) {
+		int settled = rg_script_settle(p, out, &stale);
+
+		return stale || settled ? settled : err;
 	}
-	err = rg_revmap_build(out, ld.revs, ld.n);
-	ld.n = 0;	/* the map owns (or has freed) them */
-out:
-	for (i = 0; i < ld.n; i++)
-		rg_revision_free(ld.revs[i]);
-	free(ld.revs);
-	rg_idmap_free(ld.seen);
-	rg_strlist_release(&ld.real_paths);
-	rg_str_release(&ld.problems);
-	rg_str_release(&ld.file_warnings);
-	rg_str_release(&ld.path);
+	*pending = p;
+	return 0;
+fail:
+	rg_revmap_free(*out);
+	*out = NULL;
+	pending_free(p, false);
 	return err;
+}
+
+int rg_script_load(struct rg_revmap **out, const struct rg_config *cfg, struct rg_str *warnings)
+{
+	struct rg_script_pending *pending;
+	bool stale;
+	int err;
+
+	if ((err = rg_script_load_pending(out, &pending, cfg, warnings)))
+		return err;
+	return rg_script_settle(pending, out, &stale);
 }

@@ -42,7 +42,7 @@ static void write_file(const char *name, const char *text)
 	char path[400];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%.100s", dir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(text, f);
@@ -558,6 +558,92 @@ static void test_survives_allocation_failures(void **state)
 	rg_str_release(&w);
 }
 
+/*
+ * A listing of many cached files: its records are given at once, before
+ * their files are stat()ed (rg_cache_get_early()), and rg_cache_confirm()
+ * then says whether all of them still held.  A file changed before the run
+ * must make it say no; after rg_cache_rewind() the blocking rg_cache_get()
+ * gives the changed file nothing and the others their records again.  A
+ * record with warnings is not given early: its warnings appear once.
+ */
+#define N_MANY 700
+
+static void test_early_records_confirmed(void **state)
+{
+	static char many_names[N_MANY][16];
+	const char *many[N_MANY];
+	struct rg_config cfg = { 0 };
+	struct rg_str w = RG_STR_INIT;
+	struct rg_revision *got;
+	struct rg_cache *c;
+	struct stat st;
+	char path[400];
+	size_t i;
+	int dfd;
+
+	(void)state;
+	for (i = 0; i < N_MANY; i++) {
+		snprintf(many_names[i], sizeof(many_names[i]), "r%04zu.py", i);
+		many[i] = many_names[i];
+		write_file(many[i], "revision = 'x'\n");
+	}
+	set_mtime(dir, 946728000);
+	/* a first run records a fake revision for each (with warnings for r0007) */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	assert_int_equal(rg_cache_begin(c, many, N_MANY, true), 0);
+	for (i = 0; i < N_MANY; i++) {
+		struct rg_revision *r = fake_rev(many[i]);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, many[i]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(rg_cache_put(c, i, &st, r, i == 7 ? "r0007.py:1: warning: w\n" : "",
+					      i == 7 ? 23 : 0), 0);
+		rg_revision_free(r);
+	}
+	rg_cache_close(c, true);
+
+	/* unchanged: every record is given early and confirmed */
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	assert_int_equal(rg_cache_begin(c, many, N_MANY, true), 0);
+	assert_true(rg_cache_stats_ahead(c));
+	for (i = 0; i < N_MANY; i++) {
+		assert_int_equal(rg_cache_get_early(c, i, many[i], &got, &w), 0);
+		assert_non_null(got);
+		assert_string_equal(got->id, many[i]);
+		rg_revision_free(got);
+	}
+	assert_string_equal(w.buf, "r0007.py:1: warning: w\n");
+	assert_true(rg_cache_confirm(c));
+	rg_cache_close(c, true);
+
+	/* r0300.py changes before the next run: given early all the same, then refused */
+	write_file("r0300.py", "revision = 'changed'\n");
+	rg_str_reset(&w);
+	assert_int_equal(rg_cache_open(&c, dir, dfd, &cfg), 0);
+	assert_int_equal(rg_cache_begin(c, many, N_MANY, true), 0);
+	for (i = 0; i < N_MANY; i++) {
+		assert_int_equal(rg_cache_get_early(c, i, many[i], &got, &w), 0);
+		assert_non_null(got);
+		rg_revision_free(got);
+	}
+	assert_false(rg_cache_confirm(c));
+	rg_cache_rewind(c);
+	for (i = 0; i < N_MANY; i++) {
+		assert_int_equal(rg_cache_get(c, i, many[i], &got, &w), 0);
+		if (i == 300) {
+			assert_null(got);
+			continue;
+		}
+		assert_non_null(got);
+		assert_string_equal(got->id, many[i]);
+		rg_revision_free(got);
+	}
+	rg_cache_close(c, false);
+	close(dfd);
+	rg_str_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +660,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_other_settings_are_not_trusted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switched_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_survives_allocation_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_early_records_confirmed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
