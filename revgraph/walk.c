@@ -845,9 +845,25 @@ static void append_head(struct topo *t, size_t x)
  * When none is, the head goes and *cs becomes the one before it in the list
  * (or the new first one), as Alembic's index does.
  */
+/* The one parent or dependency of c in the region of label s, or NO_HEAD. */
+static size_t region_parent(struct topo *t, size_t c, size_t s)
+{
+	size_t i, p = NO_HEAD;
+
+	topo_work += t->par_start[c + 1] - t->par_start[c];
+	for (i = t->par_start[c]; i < t->par_start[c + 1]; i++) {
+		if (level_of(t, t->par[i]) <= t->min_level || low_of(t, t->par[i]) != s)
+			continue;
+		if (p != NO_HEAD)
+			return NO_HEAD;
+		p = t->par[i];
+	}
+	return p;
+}
+
 static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 {
-	size_t s = *cs, c = t->head_at[s], old, j, n_new = 0;
+	size_t s = *cs, c = t->head_at[s], old, j, n_new = 0, p;
 
 	t->own[c] = NO_HEAD;
 	topo_work += t->step_start[c + 1] - t->step_start[c];
@@ -884,14 +900,17 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 	if (old == NO_HEAD)
 		return 0;
 	/*
-	 * What c reached, it reached through its one parent p, pending as the
-	 * very next head in the list: everything whose smallest reaching head was
-	 * c now has p, and no head in between could come first.  Relabelling all
-	 * of it is one union-find link; this is what keeps a long line of pending
-	 * heads (a ladder of merges) from being relabelled once per head.
+	 * What c reached with no smaller head reaching it too (its region), it
+	 * reached through its one parent p still in that region (the others'
+	 * labels are smaller, and so are those of all they reach).  When p is
+	 * pending as head u and no head between s and u in the list reaches the
+	 * region, everything whose smallest reaching head was c now has p.
+	 * Relabelling all of it is one union-find link; this is what keeps a
+	 * long line of pending heads (a ladder of merges) from being relabelled
+	 * once per head.
 	 */
-	if (old == s && t->par_start[c + 1] - t->par_start[c] == 1) {
-		size_t u = t->own[t->par[t->par_start[c]]], met = NO_HEAD;
+	if (old == s && (p = region_parent(t, c, s)) != NO_HEAD) {
+		size_t u = t->own[p], met = NO_HEAD;
 
 		/*
 		 * Heads between s and u in the list could reach some of the region
