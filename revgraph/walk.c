@@ -845,18 +845,22 @@ static void append_head(struct topo *t, size_t x)
  * When none is, the head goes and *cs becomes the one before it in the list
  * (or the new first one), as Alembic's index does.
  */
-/* The one parent or dependency of c in the region of label s, or NO_HEAD. */
+/*
+ * Of c's parents and dependencies in the region of label s, the one pending
+ * as the head with the smallest sequence number, or NO_HEAD.
+ */
 static size_t region_parent(struct topo *t, size_t c, size_t s)
 {
 	size_t i, p = NO_HEAD;
 
 	topo_work += t->par_start[c + 1] - t->par_start[c];
 	for (i = t->par_start[c]; i < t->par_start[c + 1]; i++) {
-		if (level_of(t, t->par[i]) <= t->min_level || low_of(t, t->par[i]) != s)
+		size_t q = t->par[i];
+
+		if (level_of(t, q) <= t->min_level || low_of(t, q) != s || t->own[q] == NO_HEAD)
 			continue;
-		if (p != NO_HEAD)
-			return NO_HEAD;
-		p = t->par[i];
+		if (p == NO_HEAD || t->own[q] < t->own[p])
+			p = q;
 	}
 	return p;
 }
@@ -901,13 +905,14 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 		return 0;
 	/*
 	 * What c reached with no smaller head reaching it too (its region), it
-	 * reached through its one parent p still in that region (the others'
-	 * labels are smaller, and so are those of all they reach).  When p is
-	 * pending as head u and no head between s and u in the list reaches the
-	 * region, everything whose smallest reaching head was c now has p.
-	 * Relabelling all of it is one union-find link; this is what keeps a
-	 * long line of pending heads (a ladder of merges) from being relabelled
-	 * once per head.
+	 * reached through its parents in that region (the others' labels are
+	 * smaller, and so are those of all they reach).  Say p is the one pending
+	 * as the first head u.  When no head between s and u in the list reaches
+	 * the region, everything in it has u now if p reaches it, and more
+	 * otherwise: relabelling all of it to u is one union-find link, and
+	 * the few that p does not reach grow from there as usual.  This is what
+	 * keeps a long line of pending heads (a ladder of merges) from being
+	 * relabelled once per head.
 	 */
 	if (old == s && (p = region_parent(t, c, s)) != NO_HEAD) {
 		size_t u = t->own[p], met = NO_HEAD;
@@ -931,6 +936,15 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 			t->label[s] = u;
 			t->border[u] = border_merge(t, t->border[u], t->border[s]);
 			t->border[s] = NO_HEAD;
+			/*
+			 * What c reached only through its other parents in the region
+			 * has u or more now, not u: those parents are checked again,
+			 * and whatever changes under them.
+			 */
+			for (j = t->par_start[c]; j < t->par_start[c + 1]; j++)
+				if (t->par[j] != p && low_of(t, t->par[j]) == u &&
+				    queue_push(t, t->par[j]))
+					return RG_ENOMEM;
 			return 0;
 		}
 	}
