@@ -211,25 +211,32 @@ int rg_cmp_index(const void *a, const void *b)
  * The pending heads are a linked list by sequence number, so the walk's
  * position is a sequence number and removing a head costs nothing.  A node
  * with many children and dependents (a wide fan-out) keeps them in a heap
- * instead of scanning them at each visit.  low[] holds labels: when a head
- * goes whose one parent is the very next pending head, its label is linked
- * to that head's (union-find), which relabels its whole region at once.
+ * instead of scanning them at each visit.  low[] holds labels: the nodes of
+ * one label are its region.  When a head s goes, the rest of its region is
+ * reached through its parents in the region; if one of those is the
+ * pending head u, and no head between s and u in the list reaches into the
+ * region, the region's label is linked to u's (union-find), which relabels
+ * it all at once; what the other parents alone reach grows from there as
+ * usual.  No head in between reaches in when the region meets no label
+ * below u: a head that reaches in either stands in the region or has its
+ * own region above it.  So each region keeps a heap of the labels it meets
+ * (pending heads in it, children and dependents of other labels), with
+ * lower bounds as keys, put right when they come to the top.  When u is the
+ * very next head, nothing can be in between and no heap is needed: sorts
+ * start keeping the heaps only once their work reaches 24 units per
+ * revision (rg_walk_toposort_tune()), so the many that never need them do
+ * not pay for them.
  *
  * Work (rg_walk_toposort_work(), tests/unit/walk.c) is near-linear on
- * fan-outs, k-way and chained late merges, combs, two-line ladders of merges
- * or dependencies and cross-lane dependencies, in any load order.  Known to
- * stay quadratic: ladders whose rungs join three lines (a = merge(a, b, c)
- * at every step, b and c plain lines), and two-line ladders whose second line
- * is itself a ladder, in load orders that interleave the lines' pending
- * heads; and some ranges of lanes that depend on each other at every step
- * (4 lanes of 10000, each revision depending on the next lane's, loaded in
- * reverse, one range of 26k revisions: 44M units, 1700 per revision).
- * There a line holds many pending heads whose sequence numbers alternate
- * with another line's, so the label link does not apply, and each head that
- * goes relabels the rest of its line: O(length^2).  A fix would need, per
- * label, the smallest other label met at its region's border (to know when
- * linking is safe), or path-minimum trees.  The bench graph
- * (bench/gengraph.py) and the random lanes of the tests stay near-linear.
+ * fan-outs, k-way and chained late merges, combs, ladders of two or three
+ * lines, of merges or dependencies, ladders of ladders, cross-lane
+ * dependencies and ranges of them, in any load order.  What could still
+ * cost more: a region whose border holds a node with many children (its
+ * heap of them cannot tell the smallest other label, so such a region is
+ * never linked past other heads), and heads that move down with new heads
+ * beside them (a merge with parents not pending yet), whose region is
+ * relabelled by propagation; no shape in the tests or the bench graph
+ * (bench/gengraph.py) grows faster than linearly because of either.
  *
  * Inside, nodes are numbered by rank: in order of level (then load order),
  * so that a node's neighbours have nearby numbers and the updates, which
