@@ -223,9 +223,11 @@ int rg_cmp_index(const void *a, const void *b)
  * (pending heads in it, children and dependents of other labels), with
  * lower bounds as keys, put right when they come to the top.  When u is the
  * very next head, nothing can be in between and no heap is needed: sorts
- * start keeping the heaps only once their work reaches 24 units per
- * revision (rg_walk_toposort_tune()), so the many that never need them do
- * not pay for them.
+ * start keeping the heaps only once regions they could not link for want
+ * of them have been relabelled 16 times per revision
+ * (rg_walk_toposort_tune()), so the many that never need them do not pay
+ * for them (the bench graph relabels 5-8 times per revision; a ladder of
+ * three lines reaches 16 early, and costs ~100 units per revision).
  *
  * Work (rg_walk_toposort_work(), tests/unit/walk.c) is near-linear on
  * fan-outs, k-way and chained late merges, combs, ladders of two or three
@@ -252,8 +254,11 @@ size_t rg_walk_toposort_work(void)
 	return topo_work;
 }
 
-/* Work per revision after which a sort starts keeping region borders. */
-static _Thread_local size_t border_after = 24;
+/*
+ * Relabellings per revision, of regions a link could not be made from for
+ * want of their borders, after which a sort starts keeping region borders.
+ */
+static _Thread_local size_t border_after = 16;
 
 size_t rg_walk_toposort_tune(size_t work_per_revision)
 {
@@ -288,6 +293,8 @@ struct topo {
 	struct border_entry *be;	/* a pool of heap entries */
 	size_t n_be, alloc_be;
 	bool border_on;		/* border[] is kept (see border_start()) */
+	bool *refused;		/* by sequence number: a link from it was refused for want of border[] */
+	size_t n_refused_moves;	/* low[] changes from such labels */
 	size_t n;
 };
 
@@ -761,6 +768,8 @@ static int settle(struct topo *t, size_t from)
 			v = t->own[x];
 		if (v == old)
 			continue;
+		if (old != NO_HEAD && t->refused[old])
+			t->n_refused_moves++;
 		t->low[x] = v;
 		if (queue_parents(t, x, old) ||
 		    (t->border_on && (border_note(t, x, v) || border_left(t, x, old, v))))
@@ -931,13 +940,15 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 		 * in it).
 		 */
 		if (u != NO_HEAD && u > s && u != t->next[s]) {
-			if (!t->border_on && topo_work / t->n >= border_after &&
+			if (!t->border_on && t->n_refused_moves / t->n >= border_after &&
 			    border_start(t))
 				return RG_ENOMEM;
 			if (t->border_on && border_min(&met, t, s))
 				return RG_ENOMEM;
-			if (!t->border_on)
+			if (!t->border_on) {
 				met = 0;
+				t->refused[s] = true;
+			}
 		}
 		if (u != NO_HEAD && u > s && (u == t->next[s] || met >= u)) {
 			t->label[s] = u;
@@ -985,9 +996,10 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 	t.next = rg_malloc((n + n_heads + 1) * sizeof(size_t));
 	t.label = rg_malloc((n + n_heads + 1) * sizeof(size_t));
 	t.border = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.refused = rg_calloc(n + n_heads + 1, sizeof(bool));
 	t.first = t.last = NO_HEAD;
 	if (!t.low || !t.own || !t.fan || !start || !t.head_at || !t.prev || !t.next || !t.label ||
-	    !t.border) {
+	    !t.border || !t.refused) {
 		err = RG_ENOMEM;
 		goto out;
 	}
@@ -1058,6 +1070,7 @@ out:
 	free(t.next);
 	free(t.label);
 	free(t.border);
+	free(t.refused);
 	free(t.be);
 	free(t.heap);
 	rg_bitset_release(&t.queued);

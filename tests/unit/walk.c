@@ -490,7 +490,11 @@ static void test_toposort_work_is_near_linear(void **state)
 				work[s] = history_work(map, &got);
 				rg_idx_list_release(&got);
 				rg_revmap_free(map);
-				if (work[s] > 40 * nodes[s])
+				/*
+				 * ladder3 pays for relabelling 16 times per revision
+				 * before the sort starts keeping region borders (walk.c)
+				 */
+				if (work[s] > (kind == SHAPE_LADDER3 ? 120 : 40) * nodes[s])
 					fail_msg("%s, order %d, k %zu m %zu: %zu units for %zu revisions",
 						 shape_names[kind], order, sizes[s][0], sizes[s][1],
 						 work[s], nodes[s]);
