@@ -397,7 +397,7 @@ static void fan_pop(struct fan *f)
 }
 
 /* Children come before parents in the heap: they have higher levels, so higher ranks. */
-static int queue_push(struct topo *t, size_t x)
+static inline int queue_push(struct topo *t, size_t x)
 {
 	size_t i;
 
