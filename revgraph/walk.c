@@ -211,25 +211,34 @@ int rg_cmp_index(const void *a, const void *b)
  * The pending heads are a linked list by sequence number, so the walk's
  * position is a sequence number and removing a head costs nothing.  A node
  * with many children and dependents (a wide fan-out) keeps them in a heap
- * instead of scanning them at each visit.  low[] holds labels: when a head
- * goes whose one parent is the very next pending head, its label is linked
- * to that head's (union-find), which relabels its whole region at once.
+ * instead of scanning them at each visit.  low[] holds labels: the nodes of
+ * one label are its region.  When a head s goes, the rest of its region is
+ * reached through its parents in the region; if one of those is the
+ * pending head u, and no head between s and u in the list reaches into the
+ * region, the region's label is linked to u's (union-find), which relabels
+ * it all at once; what the other parents alone reach grows from there as
+ * usual.  No head in between reaches in when the region meets no label
+ * below u: a head that reaches in either stands in the region or has its
+ * own region above it.  So each region keeps a heap of the labels it meets
+ * (pending heads in it, children and dependents of other labels), with
+ * lower bounds as keys, put right when they come to the top.  When u is the
+ * very next head, nothing can be in between and no heap is needed: sorts
+ * start keeping the heaps only once regions they could not link for want
+ * of them have been relabelled 16 times per revision
+ * (rg_walk_toposort_tune()), so the many that never need them do not pay
+ * for them (the bench graph relabels 5-8 times per revision; a ladder of
+ * three lines reaches 16 early, and costs ~100 units per revision).
  *
  * Work (rg_walk_toposort_work(), tests/unit/walk.c) is near-linear on
- * fan-outs, k-way and chained late merges, combs, two-line ladders of merges
- * or dependencies and cross-lane dependencies, in any load order.  Known to
- * stay quadratic: ladders whose rungs join three lines (a = merge(a, b, c)
- * at every step, b and c plain lines), and two-line ladders whose second line
- * is itself a ladder, in load orders that interleave the lines' pending
- * heads; and some ranges of lanes that depend on each other at every step
- * (4 lanes of 10000, each revision depending on the next lane's, loaded in
- * reverse, one range of 26k revisions: 44M units, 1700 per revision).
- * There a line holds many pending heads whose sequence numbers alternate
- * with another line's, so the label link does not apply, and each head that
- * goes relabels the rest of its line: O(length^2).  A fix would need, per
- * label, the smallest other label met at its region's border (to know when
- * linking is safe), or path-minimum trees.  The bench graph
- * (bench/gengraph.py) and the random lanes of the tests stay near-linear.
+ * fan-outs, k-way and chained late merges, combs, ladders of two or three
+ * lines, of merges or dependencies, ladders of ladders, cross-lane
+ * dependencies and ranges of them, in any load order.  What could still
+ * cost more: a region whose border holds a node with many children (its
+ * heap of them cannot tell the smallest other label, so such a region is
+ * never linked past other heads), and heads that move down with new heads
+ * beside them (a merge with parents not pending yet), whose region is
+ * relabelled by propagation; no shape in the tests or the bench graph
+ * (bench/gengraph.py) grows faster than linearly because of either.
  *
  * Inside, nodes are numbered by rank: in order of level (then load order),
  * so that a node's neighbours have nearby numbers and the updates, which
@@ -243,6 +252,20 @@ static _Thread_local size_t topo_work;
 size_t rg_walk_toposort_work(void)
 {
 	return topo_work;
+}
+
+/*
+ * Relabellings per revision, of regions a link could not be made from for
+ * want of their borders, after which a sort starts keeping region borders.
+ */
+static _Thread_local size_t border_after = 16;
+
+size_t rg_walk_toposort_tune(size_t work_per_revision)
+{
+	size_t old = border_after;
+
+	border_after = work_per_revision;
+	return old;
 }
 
 struct topo {
@@ -265,7 +288,32 @@ struct topo {
 	struct rg_bitset queued;
 	size_t *heap;		/* nodes whose low[] may have grown; max-heap by rank */
 	size_t n_heap, alloc_heap;
+	/* by sequence number: the heap of border entries of the label's region */
+	size_t *border;
+	struct border_entry *be;	/* a pool of heap entries */
+	size_t n_be, alloc_be;
+	bool border_on;		/* border[] is kept (see border_start()) */
+	bool *refused;		/* by sequence number: a link from it was refused for want of border[] */
+	size_t n_refused_moves;	/* low[] changes from such labels */
+	size_t n;
 };
+
+/*
+ * What a region (the nodes whose low[] is one label) meets at its border,
+ * through its node x: x's own sequence number when x is a pending head
+ * (y == BORDER_OWN), or the smallest other label among x's children and
+ * dependents (y == BORDER_UP), or nothing it can tell when x keeps those in
+ * a heap (y == BORDER_FAN: the region meets "0" while x is in it).  key is a
+ * lower bound of the label met: labels only grow.
+ */
+struct border_entry {
+	size_t key, x, y;
+	size_t child, sibling;	/* a pairing min-heap by key; NO_HEAD for none */
+};
+
+#define BORDER_OWN 0
+#define BORDER_UP 1
+#define BORDER_FAN 2
 
 /* A min-heap of (low[] when pushed, child) for one node with many children. */
 struct fan_entry {
@@ -349,7 +397,7 @@ static void fan_pop(struct fan *f)
 }
 
 /* Children come before parents in the heap: they have higher levels, so higher ranks. */
-static int queue_push(struct topo *t, size_t x)
+static inline int queue_push(struct topo *t, size_t x)
 {
 	size_t i;
 
@@ -463,6 +511,168 @@ static int queue_parents(struct topo *t, size_t x, size_t old)
 	return 0;
 }
 
+
+/* Two pairing heaps of border entries as one (NO_HEAD: empty). */
+static size_t border_merge(struct topo *t, size_t a, size_t b)
+{
+	size_t tmp;
+
+	if (a == NO_HEAD)
+		return b;
+	if (b == NO_HEAD)
+		return a;
+	topo_work++;
+	if (t->be[b].key < t->be[a].key) {
+		tmp = a;
+		a = b;
+		b = tmp;
+	}
+	t->be[b].sibling = t->be[a].child;
+	t->be[a].child = b;
+	return a;
+}
+
+/* The heap of the children of a popped root: pairs left to right, then merged right to left. */
+static size_t border_pair(struct topo *t, size_t first)
+{
+	size_t stack = NO_HEAD, a, b, next, h = NO_HEAD;
+
+	while (first != NO_HEAD) {
+		a = first;
+		b = t->be[a].sibling;
+		next = b == NO_HEAD ? NO_HEAD : t->be[b].sibling;
+		t->be[a].sibling = NO_HEAD;
+		if (b != NO_HEAD)
+			t->be[b].sibling = NO_HEAD;
+		a = border_merge(t, a, b);
+		t->be[a].sibling = stack;	/* a root again: its sibling link is free */
+		stack = a;
+		first = next;
+	}
+	while (stack != NO_HEAD) {
+		a = stack;
+		stack = t->be[a].sibling;
+		t->be[a].sibling = NO_HEAD;
+		h = border_merge(t, h, a);
+	}
+	return h;
+}
+
+/* Note that the region of label `region` meets `key` at x (see struct border_entry). */
+
+static int border_add(struct topo *t, size_t region, size_t key, size_t x, size_t y)
+{
+	struct border_entry *e;
+
+	if (region == NO_HEAD)
+		return 0;
+	if (RG_GROW(t->be, t->n_be + 1, t->alloc_be))
+		return RG_ENOMEM;
+	e = &t->be[t->n_be];
+	e->key = key;
+	e->x = x;
+	e->y = y;
+	e->child = e->sibling = NO_HEAD;
+	t->border[region] = border_merge(t, t->border[region], t->n_be++);
+	return 0;
+}
+
+/* The smallest label other than `region` (and NO_HEAD) among x's children and dependents. */
+static size_t border_up(struct topo *t, size_t region, size_t x)
+{
+	size_t i, w, best = NO_HEAD;
+
+	topo_work += t->up_start[x + 1] - t->up_start[x];
+	for (i = t->up_start[x]; i < t->up_start[x + 1]; i++)
+		if ((w = low_of(t, t->up[i])) != region && w < best)
+			best = w;
+	return best;
+}
+
+/* The label entry e of the region `region` meets now, or NO_HEAD if it meets none. */
+static size_t border_value(struct topo *t, size_t region, const struct border_entry *e)
+{
+	size_t v;
+
+	if (low_of(t, e->x) != region)
+		return NO_HEAD;	/* x has left the region: it told its new one */
+	if (e->y == BORDER_FAN)
+		return 0;
+	if (e->y == BORDER_UP)
+		return border_up(t, region, e->x);
+	v = t->own[e->x];
+	return v == region ? NO_HEAD : v;
+}
+
+/*
+ * The smallest label other than s met at the border of s's region (or some
+ * smaller value: 0 when it cannot tell), NO_HEAD for none.  Entries that no
+ * longer apply leave the heap for good (should x rejoin the region, or one
+ * of its children leave it, settle() adds a new one); the others move down
+ * to their current label.
+ */
+static int border_min(size_t *out, struct topo *t, size_t s)
+{
+	while (t->border[s] != NO_HEAD) {
+		size_t top = t->border[s], v = border_value(t, s, &t->be[top]);
+
+		topo_work++;
+		if (v == t->be[top].key) {
+			*out = v;
+			return 0;
+		}
+		t->border[s] = border_pair(t, t->be[top].child);
+		if (v != NO_HEAD && border_add(t, s, v, t->be[top].x, t->be[top].y))
+			return RG_ENOMEM;
+	}
+	*out = NO_HEAD;
+	return 0;
+}
+
+/*
+ * x has left the region of label `old` for a larger label: the parents and
+ * dependencies it leaves there meet it (now, not once they are settled: a
+ * border_min() may come first).
+ */
+static int border_left(struct topo *t, size_t x, size_t old, size_t v)
+{
+	size_t i;
+
+	if (old == NO_HEAD)
+		return 0;
+	for (i = t->par_start[x]; i < t->par_start[x + 1]; i++) {
+		size_t p = t->par[i];
+
+		if (level_of(t, p) <= t->min_level || low_of(t, p) != old ||
+		    t->up_start[p + 1] - t->up_start[p] > FAN_MIN)
+			continue;
+		/* the key is x's label: a lower bound (or p's other children have theirs) */
+		if (border_add(t, old, v, p, BORDER_UP))
+			return RG_ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * x has just joined the region of label v: note what the region meets
+ * through it.
+ */
+static int border_note(struct topo *t, size_t x, size_t v)
+{
+	size_t w;
+
+	if (v == NO_HEAD)
+		return 0;
+	if (t->own[x] != NO_HEAD && t->own[x] != v &&
+	    border_add(t, v, t->own[x], x, BORDER_OWN))
+		return RG_ENOMEM;
+	if (t->up_start[x + 1] - t->up_start[x] > FAN_MIN)
+		return border_add(t, v, 0, x, BORDER_FAN);
+	if ((w = border_up(t, v, x)) != NO_HEAD && border_add(t, v, w, x, BORDER_UP))
+		return RG_ENOMEM;
+	return 0;
+}
+
 /* Rank the nodes (a counting sort by level) and copy the graph out in ranks. */
 static int copy_graph(struct topo *t, size_t n)
 {
@@ -558,8 +768,11 @@ static int settle(struct topo *t, size_t from)
 			v = t->own[x];
 		if (v == old)
 			continue;
+		if (old != NO_HEAD && t->refused[old])
+			t->n_refused_moves++;
 		t->low[x] = v;
-		if (queue_parents(t, x, old))
+		if (queue_parents(t, x, old) ||
+		    (t->border_on && (border_note(t, x, v) || border_left(t, x, old, v))))
 			return RG_ENOMEM;
 	}
 	return 0;
@@ -605,6 +818,22 @@ out:
 	return err;
 }
 
+/*
+ * Start keeping the regions' borders: note what each region meets now.
+ * Until then, sorts that do not need them (the walk met no link it could
+ * not make, or their work is small anyway) do not pay for them.
+ */
+static int border_start(struct topo *t)
+{
+	size_t x;
+
+	t->border_on = true;
+	for (x = 0; x < t->n; x++)
+		if (border_note(t, x, low_of(t, x)))
+			return RG_ENOMEM;
+	return 0;
+}
+
 /* Put x at the end of the list of pending heads, with the next sequence number. */
 static void append_head(struct topo *t, size_t x)
 {
@@ -613,6 +842,7 @@ static void append_head(struct topo *t, size_t x)
 	/* every node is pending once at most: the arrays are sized for that */
 	t->head_at[s] = x;
 	t->label[s] = s;
+	t->border[s] = NO_HEAD;
 	t->prev[s] = t->last;
 	t->next[s] = NO_HEAD;
 	if (t->last == NO_HEAD)
@@ -631,9 +861,29 @@ static void append_head(struct topo *t, size_t x)
  * When none is, the head goes and *cs becomes the one before it in the list
  * (or the new first one), as Alembic's index does.
  */
+/*
+ * Of c's parents and dependencies in the region of label s, the one pending
+ * as the head with the smallest sequence number, or NO_HEAD.
+ */
+static size_t region_parent(struct topo *t, size_t c, size_t s)
+{
+	size_t i, p = NO_HEAD;
+
+	topo_work += t->par_start[c + 1] - t->par_start[c];
+	for (i = t->par_start[c]; i < t->par_start[c + 1]; i++) {
+		size_t q = t->par[i];
+
+		if (level_of(t, q) <= t->min_level || low_of(t, q) != s || t->own[q] == NO_HEAD)
+			continue;
+		if (p == NO_HEAD || t->own[q] < t->own[p])
+			p = q;
+	}
+	return p;
+}
+
 static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 {
-	size_t s = *cs, c = t->head_at[s], old, j, n_new = 0;
+	size_t s = *cs, c = t->head_at[s], old, j, n_new = 0, p;
 
 	t->own[c] = NO_HEAD;
 	topo_work += t->step_start[c + 1] - t->step_start[c];
@@ -648,6 +898,10 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 		} else {
 			append_head(t, d);
 		}
+		/* d's region now meets its head's number */
+		if (t->border_on && low_of(t, d) != t->own[d] &&
+		    border_add(t, low_of(t, d), t->own[d], d, BORDER_OWN))
+			return RG_ENOMEM;
 	}
 	old = low_of(t, c);
 	t->low[c] = NO_HEAD;
@@ -666,17 +920,51 @@ static int step_down(struct topo *t, const struct rg_bitset *todo, size_t *cs)
 	if (old == NO_HEAD)
 		return 0;
 	/*
-	 * What c reached, it reached through its one parent p, pending as the
-	 * very next head in the list: everything whose smallest reaching head was
-	 * c now has p, and no head in between could come first.  Relabelling all
-	 * of it is one union-find link; this is what keeps a long line of pending
-	 * heads (a ladder of merges) from being relabelled once per head.
+	 * What c reached with no smaller head reaching it too (its region), it
+	 * reached through its parents in that region (the others' labels are
+	 * smaller, and so are those of all they reach).  Say p is the one pending
+	 * as the first head u.  When no head between s and u in the list reaches
+	 * the region, everything in it has u now if p reaches it, and more
+	 * otherwise: relabelling all of it to u is one union-find link, and
+	 * the few that p does not reach grow from there as usual.  This is what
+	 * keeps a long line of pending heads (a ladder of merges) from being
+	 * relabelled once per head.
 	 */
-	if (old == s && t->par_start[c + 1] - t->par_start[c] == 1 &&
-	    t->own[t->par[t->par_start[c]]] != NO_HEAD &&
-	    t->own[t->par[t->par_start[c]]] == t->next[s]) {
-		t->label[s] = t->next[s];
-		return 0;
+	if (old == s && (p = region_parent(t, c, s)) != NO_HEAD) {
+		size_t u = t->own[p], met = NO_HEAD;
+
+		/*
+		 * Heads between s and u in the list could reach some of the region
+		 * first; none does when the region meets no label below u (one
+		 * that reaches into the region meets it at the border, or stands
+		 * in it).
+		 */
+		if (u != NO_HEAD && u > s && u != t->next[s]) {
+			if (!t->border_on && t->n_refused_moves / t->n >= border_after &&
+			    border_start(t))
+				return RG_ENOMEM;
+			if (t->border_on && border_min(&met, t, s))
+				return RG_ENOMEM;
+			if (!t->border_on) {
+				met = 0;
+				t->refused[s] = true;
+			}
+		}
+		if (u != NO_HEAD && u > s && (u == t->next[s] || met >= u)) {
+			t->label[s] = u;
+			t->border[u] = border_merge(t, t->border[u], t->border[s]);
+			t->border[s] = NO_HEAD;
+			/*
+			 * What c reached only through its other parents in the region
+			 * has u or more now, not u: those parents are checked again,
+			 * and whatever changes under them.
+			 */
+			for (j = t->par_start[c]; j < t->par_start[c + 1]; j++)
+				if (t->par[j] != p && low_of(t, t->par[j]) == u &&
+				    queue_push(t, t->par[j]))
+					return RG_ENOMEM;
+			return 0;
+		}
 	}
 	return queue_parents(t, c, old);
 }
@@ -692,6 +980,7 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 	out->n = 0;
 	topo_work = 0;
 	t.map = map;
+	t.n = n;
 	t.min_level = NO_HEAD;
 	if ((err = rg_bitset_init(&todo, n)) || (err = rg_bitset_init(&t.queued, n)))
 		goto out;
@@ -706,8 +995,11 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
 	t.prev = rg_malloc((n + n_heads + 1) * sizeof(size_t));
 	t.next = rg_malloc((n + n_heads + 1) * sizeof(size_t));
 	t.label = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.border = rg_malloc((n + n_heads + 1) * sizeof(size_t));
+	t.refused = rg_calloc(n + n_heads + 1, sizeof(bool));
 	t.first = t.last = NO_HEAD;
-	if (!t.low || !t.own || !t.fan || !start || !t.head_at || !t.prev || !t.next || !t.label) {
+	if (!t.low || !t.own || !t.fan || !start || !t.head_at || !t.prev || !t.next || !t.label ||
+	    !t.border || !t.refused) {
 		err = RG_ENOMEM;
 		goto out;
 	}
@@ -777,6 +1069,9 @@ out:
 	free(t.prev);
 	free(t.next);
 	free(t.label);
+	free(t.border);
+	free(t.refused);
+	free(t.be);
 	free(t.heap);
 	rg_bitset_release(&t.queued);
 	free(start);

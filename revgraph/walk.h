@@ -77,4 +77,13 @@ int rg_walk_toposort(struct rg_idx_list *out, const struct rg_revmap *map,
  */
 size_t rg_walk_toposort_work(void);
 
+/**
+ * For tests: on this thread, rg_walk_toposort() starts tracking what each
+ * region of its labels meets (walk.c) once regions it could not link for
+ * want of that have been relabelled this many times per revision (default
+ * 16; 0: from the start).  The order never depends on it.  Returns the value
+ * it replaces.
+ */
+size_t rg_walk_toposort_tune(size_t work_per_revision);
+
 #endif
