@@ -78,21 +78,33 @@ struct fstamp {
  * fstatat() is most of what a run over an unchanged directory costs, and
  * the system calls of two threads overlap.  Both threads take chunks of the
  * listing in order from one counter; the reader waits only for a chunk the
- * helper is in the middle of.
+ * helper is in the middle of.  For a large cache file the helper starts as
+ * soon as the file is mapped: it sums the file while this thread indexes
+ * it, and is awake when rg_cache_begin() hands it the listing.
  */
 #define STAT_CHUNK 256
+#define EARLY_HELPER_MIN ((size_t)64 << 10)	/* a cache file this large has 512 entries or so */
+#define SPIN_NS 20000000L			/* how long the helper waits awake for the listing */
 
 struct stat_ahead {
 	const struct rg_cache *c;
-	int dirfd;			/* the helper's own: see start_stat_ahead() */
+	int dirfd;			/* the helper's own: see spawn_helper() */
 	unsigned char *trusted;		/* per name: its record can be used */
 	atomic_uchar *done;		/* per chunk */
 	atomic_size_t next;		/* the next chunk to take */
 	atomic_bool stop;
+	atomic_bool go;			/* rg_cache_begin() has handed over the listing */
+	atomic_bool summed;		/* `sum` is the cache file's checksum */
+	bool want_sum;
+	uint64_t sum;
 	size_t n_chunks;
 	pthread_t thread;
 	bool running;
 };
+
+static int spawn_helper(struct rg_cache *c, bool want_sum);
+static void stop_stat_ahead(struct rg_cache *c);
+static bool sum_matches(const struct rg_cache *c, uint64_t sum);
 
 /* One name of this run's listing. */
 struct slot {
@@ -565,8 +577,8 @@ static int parse_file(struct rg_cache *c, bool *usable)
 	memcpy(&format, c->buf + 8, 4);
 	memcpy(&bom, c->buf + 12, 4);
 	memcpy(&sum, c->buf + 16, 8);
-	if (format != FORMAT || bom != BYTE_ORDER_MARK ||
-	    sum != checksum(c->buf + HEADER_SIZE, c->len - HEADER_SIZE))
+	/* indexed unchecked (every read is bounded), trusted only once the sum matches */
+	if (format != FORMAT || bom != BYTE_ORDER_MARK)
 		return 0;
 	cur.p = c->buf + HEADER_SIZE;
 	cur.end = c->buf + c->len;
@@ -609,7 +621,7 @@ static int parse_file(struct rg_cache *c, bool *usable)
 		c->old_rec_lens[i] = rec_len;
 		cur.p += rec_len;
 	}
-	if (!cur.ok || cur.p != cur.end) {
+	if (!cur.ok || cur.p != cur.end || !sum_matches(c, sum)) {
 		c->n_old = 0;
 		return 0;
 	}
@@ -658,11 +670,15 @@ int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struc
 	if ((err = rg_str_check(&c->settings)))
 		goto out;
 	map_file(c);
+	if (c->buf && c->len >= EARLY_HELPER_MIN && (err = spawn_helper(c, true)))
+		goto out;
 	if ((err = parse_file(c, &usable)))
 		goto out;
 	c->loaded = usable;
-	if (!usable)
+	if (!usable) {
+		stop_stat_ahead(c);
 		unmap_file(c);
+	}
 	*out = c;
 	c = NULL;
 out:
@@ -724,51 +740,105 @@ static bool check_next_chunk(struct stat_ahead *a, int dirfd)
 	return true;
 }
 
+static long ns_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000000000L + (now.tv_nsec - t0->tv_nsec);
+}
+
 static void *stat_thread(void *arg)
 {
 	struct stat_ahead *a = arg;
+	const struct rg_cache *c = a->c;
+	struct timespec t0, step = { 0, 100000 };
 
+	if (a->want_sum) {
+		a->sum = checksum(c->buf + HEADER_SIZE, c->len - HEADER_SIZE);
+		atomic_store_explicit(&a->summed, true, memory_order_release);
+	}
+	/*
+	 * The listing comes a millisecond or two later.  Waking a sleeping
+	 * thread can take as long on a virtual machine, so wait awake for a
+	 * while, then in steps of 0.1 ms.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!atomic_load_explicit(&a->go, memory_order_acquire)) {
+		if (atomic_load(&a->stop))
+			return NULL;
+		if (ns_since(&t0) < SPIN_NS)
+			sched_yield();
+		else
+			nanosleep(&step, NULL);
+	}
 	while (!atomic_load(&a->stop) && check_next_chunk(a, a->dirfd))
 		;
 	return NULL;
 }
 
-/* Start the helper for a listing with `n_cached` cached files; no helper is no error. */
-static int start_stat_ahead(struct rg_cache *c, size_t n_cached)
+/* Start the helper (`want_sum`: it sums the mapped cache file first); no thread is no error. */
+static int spawn_helper(struct rg_cache *c, bool want_sum)
 {
 	struct stat_ahead *a;
-	size_t k;
 
-	if (n_cached < 2 * STAT_CHUNK)
-		return 0;
 	if (!(a = rg_calloc(1, sizeof(*a))))
 		return RG_ENOMEM;
 	a->c = c;
+	a->want_sum = want_sum;
 	/*
 	 * The same directory, through a file of its own: each fstatat() takes
 	 * a reference on the file its dirfd names while two threads share the
 	 * descriptor table, and one file's count bounced between two CPUs.
 	 */
 	a->dirfd = openat(c->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->dirfd < 0)
+		a->dirfd = c->dirfd;
+	atomic_init(&a->next, 0);
+	atomic_init(&a->stop, false);
+	atomic_init(&a->go, false);
+	atomic_init(&a->summed, false);
+	a->running = !pthread_create(&a->thread, NULL, stat_thread, a);
+	c->ahead = a;
+	return 0;
+}
+
+/* Whether `sum` is the mapped cache file's checksum (the helper's, if it took it). */
+static bool sum_matches(const struct rg_cache *c, uint64_t sum)
+{
+	struct stat_ahead *a = c->ahead;
+
+	if (!a || !a->want_sum || !a->running)
+		return sum == checksum(c->buf + HEADER_SIZE, c->len - HEADER_SIZE);
+	while (!atomic_load_explicit(&a->summed, memory_order_acquire))
+		sched_yield();
+	return a->sum == sum;
+}
+
+/* Hand a listing with `n_cached` cached files to the helper, started now if need be. */
+static int hand_over(struct rg_cache *c, size_t n_cached)
+{
+	struct stat_ahead *a;
+	size_t k;
+	int err;
+
+	if (n_cached < 2 * STAT_CHUNK) {
+		stop_stat_ahead(c);
+		return 0;
+	}
+	if (!c->ahead && (err = spawn_helper(c, false)))
+		return err;
+	a = c->ahead;
 	a->n_chunks = (c->n_names + STAT_CHUNK - 1) / STAT_CHUNK;
 	a->trusted = rg_malloc(c->n_names);
 	a->done = rg_malloc(a->n_chunks * sizeof(atomic_uchar));
 	if (!a->trusted || !a->done) {
-		if (a->dirfd >= 0)
-			close(a->dirfd);
-		free(a->trusted);
-		free(a->done);
-		free(a);
+		stop_stat_ahead(c);
 		return RG_ENOMEM;
 	}
-	if (a->dirfd < 0)
-		a->dirfd = c->dirfd;
 	for (k = 0; k < a->n_chunks; k++)
 		atomic_init(&a->done[k], 0);
-	atomic_init(&a->next, 0);
-	atomic_init(&a->stop, false);
-	a->running = !pthread_create(&a->thread, NULL, stat_thread, a);
-	c->ahead = a;
+	atomic_store_explicit(&a->go, true, memory_order_release);
 	return 0;
 }
 
@@ -823,7 +893,7 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 			c->slots[i].keep = c->old_recs[i] ? KEEP_OLD : KEEP_NONE;
 			n_cached += c->old_recs[i] != NULL;
 		}
-		return start_stat_ahead(c, n_cached);
+		return hand_over(c, n_cached);
 	}
 	/* both listings are sorted (a name matches only itself either way): walk them side by side */
 	for (i = 0; i < n; i++) {
@@ -856,7 +926,7 @@ int rg_cache_begin(struct rg_cache *c, const char *const *names, size_t n, bool 
 	    (c->then_listing_ok && !stamp_eq(&c->dir_then, &c->dir_now)) ||
 	    (c->listing_ok && !c->then_listing_ok))
 		c->dirty = true;
-	return start_stat_ahead(c, n_cached);
+	return hand_over(c, n_cached);
 }
 
 /*
