@@ -277,15 +277,20 @@ truth "a cached body keeps its lock_timeout" test "${out#*SET lock_timeout = \'7
 P=$P2
 V="$P/versions"
 
+# Replace the revisions of $V by a line of N: a root, then ids 1001, 1002, ...; $prev is the last.
+chain() { # N
+  rm -f "$V"/*
+  pyrev 0000000000aa_root.py 0000000000aa None
+  prev=0000000000aa
+  for i in $(seq 1 $(($1 - 1))); do
+    id=$(printf '%012x' $((i + 0x1000)))
+    pyrev "${id}_r.py" "$id" "'$prev'"
+    prev=$id
+  done
+}
+
 # a directory of 150 revisions is, and reads back the same
-rm -f "$V"/*
-pyrev 0000000000aa_root.py 0000000000aa None
-prev=0000000000aa
-for i in $(seq 1 149); do
-  id=$(printf '%012x' $((i + 0x1000)))
-  pyrev "${id}_r.py" "$id" "'$prev'"
-  prev=$id
-done
+chain 150
 touch -t "$OLD" "$V"/* "$V"
 export REVGRAPH_CACHE_MIN_FILES=
 all_same "150 revisions"
@@ -297,14 +302,7 @@ all_same "150 revisions, one edited"
 # records are used at once, and the map is built before every stat() is in.
 # A file that changed since the cache was written must still be read again,
 # and the revisions of another location (read the usual way) kept.
-rm -f "$V"/*
-pyrev 0000000000aa_root.py 0000000000aa None
-prev=0000000000aa
-for i in $(seq 1 1199); do
-  id=$(printf '%012x' $((i + 0x1000)))
-  pyrev "${id}_r.py" "$id" "'$prev'"
-  prev=$id
-done
+chain 1200
 mid=$(printf '%012x' $((600 + 0x1000)))
 W="$P/other"
 mkdir -p "$W"
