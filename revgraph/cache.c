@@ -589,6 +589,9 @@ static int parse_file(struct rg_cache *c, bool *usable)
 	s = get_str(&cur, &len);
 	if (!s || len != c->settings.len || memcmp(s, c->settings.buf, len))
 		return 0;
+	/* ours: a large one is summed by the helper while this thread indexes it */
+	if (c->len >= EARLY_HELPER_MIN && spawn_helper(c, true))
+		return RG_ENOMEM;
 	then_start.tv_sec = (time_t)get_u64(&cur);
 	then_start.tv_nsec = (long)get_u64(&cur);
 	get_stamp(&cur, &c->dir_then);
@@ -622,7 +625,9 @@ static int parse_file(struct rg_cache *c, bool *usable)
 		cur.p += rec_len;
 	}
 	if (!cur.ok || cur.p != cur.end || !sum_matches(c, sum)) {
+		/* nothing read from it stands */
 		c->n_old = 0;
+		c->then_listing_ok = false;
 		return 0;
 	}
 	*usable = true;
@@ -670,8 +675,6 @@ int rg_cache_open(struct rg_cache **out, const char *dir, int dirfd, const struc
 	if ((err = rg_str_check(&c->settings)))
 		goto out;
 	map_file(c);
-	if (c->buf && c->len >= EARLY_HELPER_MIN && (err = spawn_helper(c, true)))
-		goto out;
 	if ((err = parse_file(c, &usable)))
 		goto out;
 	c->loaded = usable;
@@ -1201,7 +1204,8 @@ void rg_cache_rewind(struct rg_cache *c)
 		struct slot *sl = &c->slots[i];
 
 		sl->asked = sl->early = false;
-		sl->keep = sl->old ? KEEP_OLD : KEEP_NONE;
+		/* a record found stale is not written back, even if the run stops before asking again */
+		sl->keep = sl->old && (!c->ahead || c->ahead->trusted[i]) ? KEEP_OLD : KEEP_NONE;
 	}
 	rg_str_reset(&c->fresh);
 }

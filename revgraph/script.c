@@ -395,6 +395,10 @@ static int reload(struct loader *ld, size_t warnings_len)
 	size_t i;
 	int err;
 
+	/* a build stopped by problems left the revisions here */
+	for (i = 0; i < ld->n; i++)
+		rg_revision_free(ld->revs[i]);
+	ld->n = 0;
 	rg_str_reset(&ld->problems);
 	if (ld->warnings)
 		rg_str_setlen(ld->warnings, warnings_len);
