@@ -515,8 +515,7 @@ int main(int argc, const char **argv)
 		}
 	}
 	status = cmd->fn(argc - i - 1, argv + i + 1, &ctx);
-	if (ctx.pending || ctx.stale)
-		rg_cmd_settle(&ctx);
+	rg_cmd_settle(&ctx);	/* nothing to do if settled already */
 	if (ctx.stale) {
 		/* the map was built from a record of a file changed since: run again on the files as they are */
 		rg_str_reset(&ctx.out);

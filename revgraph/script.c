@@ -356,8 +356,8 @@ static int scan_dir(struct loader *ld, const char *dir, bool recursive)
 	if ((err = scan_files(ld, sc, early, recursive, &subdirs)))
 		goto out;
 	if (early) {
-		/* open until rg_script_load() has confirmed its records */
-		ld->dirs[ld->n_dirs - 1].early = sc;
+		/* open until rg_script_settle() has confirmed its records */
+		dr->early = sc;
 		ld->n_early++;
 	} else {
 		/* this directory is done: its cache can be written before the subdirectories' */
