@@ -16,9 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "alloc.h"
+#include "sqlite_api.h"
 #include "db_impl.h"
 #include "banned.h"
 
@@ -38,36 +38,36 @@ static struct db_sqlite *as_sqlite(struct rg_db *db)
 
 static int db_error(struct db_sqlite *s)
 {
-	return rg_error_set(RG_EDATABASE, "%s", sqlite3_errmsg(s->conn));
+	return rg_error_set(RG_EDATABASE, "%s", rg_sqlite3.errmsg(s->conn));
 }
 
 static int sq_exec(struct rg_db *db, const char *sql, long *changes)
 {
 	struct db_sqlite *s = as_sqlite(db);
 	const char *tail = sql;
-	sqlite3_int64 before = sqlite3_total_changes64(s->conn);
+	sqlite3_int64 before = rg_sqlite3.total_changes64(s->conn);
 
 	while (tail && *tail) {
 		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(s->conn, tail, -1, &st, &tail);
+		int rc = rg_sqlite3.prepare_v2(s->conn, tail, -1, &st, &tail);
 
 		if (rc != SQLITE_OK)
 			return db_error(s);
 		if (!st)	/* only whitespace or comments were left */
 			break;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = rg_sqlite3.step(st)) == SQLITE_ROW)
 			;
 		if (rc != SQLITE_DONE) {
 			int err = db_error(s);
 
-			sqlite3_finalize(st);
+			rg_sqlite3.finalize(st);
 			return err;
 		}
-		sqlite3_finalize(st);
+		rg_sqlite3.finalize(st);
 	}
 	/* total_changes does not count what a SELECT or DDL did not change */
 	if (changes)
-		*changes = (long)(sqlite3_total_changes64(s->conn) - before);
+		*changes = (long)(rg_sqlite3.total_changes64(s->conn) - before);
 	return 0;
 }
 
@@ -86,7 +86,7 @@ static int sq_rollback(struct rg_db *db)
 	struct db_sqlite *s = as_sqlite(db);
 
 	/* a failed statement may already have ended the transaction */
-	if (sqlite3_get_autocommit(s->conn))
+	if (rg_sqlite3.get_autocommit(s->conn))
 		return 0;
 	return sq_exec(db, "ROLLBACK", NULL);
 }
@@ -97,17 +97,17 @@ static int sq_query_column(struct rg_db *db, const char *sql, struct rg_strlist 
 	sqlite3_stmt *st = NULL;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(s->conn, sql, -1, &st, NULL) != SQLITE_OK)
+	if (rg_sqlite3.prepare_v2(s->conn, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_error(s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *v = sqlite3_column_text(st, 0);
+	while ((rc = rg_sqlite3.step(st)) == SQLITE_ROW) {
+		const unsigned char *v = rg_sqlite3.column_text(st, 0);
 
 		if (v && (err = rg_strlist_push(out, (const char *)v)))
 			break;
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = db_error(s);
-	sqlite3_finalize(st);
+	rg_sqlite3.finalize(st);
 	return err;
 }
 
@@ -119,17 +119,17 @@ static int sq_table_exists(struct rg_db *db, const char *schema, const char *nam
 	int rc;
 
 	*exists = false;
-	sql = sqlite3_mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' AND name = %Q",
+	sql = rg_sqlite3.mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' AND name = %Q",
 			      schema ? schema : "main", name);
 	if (!sql)
 		return rg_error_set(RG_ENOMEM, "out of memory");
-	rc = sqlite3_prepare_v2(s->conn, sql, -1, &st, NULL);
-	sqlite3_free(sql);
+	rc = rg_sqlite3.prepare_v2(s->conn, sql, -1, &st, NULL);
+	rg_sqlite3.free(sql);
 	if (rc != SQLITE_OK)
 		return db_error(s);
-	rc = sqlite3_step(st);
+	rc = rg_sqlite3.step(st);
 	*exists = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
+	rg_sqlite3.finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(s);
 	return 0;
@@ -264,7 +264,7 @@ static void sq_close(struct rg_db *db)
 	struct db_sqlite *s = as_sqlite(db);
 
 	sq_unlock(db);
-	sqlite3_close(s->conn);
+	rg_sqlite3.close(s->conn);
 	free(s->path);
 	free(s);
 }
@@ -402,6 +402,8 @@ int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url)
 	int rc, busy_ms, err;
 
 	*out = NULL;
+	if ((err = rg_sqlite_need()))
+		return err;
 	if (!(s = rg_calloc(1, sizeof(*s))))
 		return RG_ENOMEM;
 	s->base.ops = &sqlite_ops;
@@ -409,20 +411,20 @@ int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url)
 	s->lock_fd = -1;
 	if ((err = open_args(&name, &uri, &busy_ms, &s->path, url)))
 		goto fail;
-	rc = sqlite3_open_v2(name.buf, &s->conn,
+	rc = rg_sqlite3.open_v2(name.buf, &s->conn,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | (uri ? SQLITE_OPEN_URI : 0), NULL);
 	if (rc != SQLITE_OK) {
 		err = rg_error_set(RG_EDATABASE, "unable to open database file '%s': %s", name.buf,
-				   s->conn ? sqlite3_errmsg(s->conn) : sqlite3_errstr(rc));
+				   s->conn ? rg_sqlite3.errmsg(s->conn) : rg_sqlite3.errstr(rc));
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->conn, busy_ms);
-	sqlite3_extended_result_codes(s->conn, 0);
+	rg_sqlite3.busy_timeout(s->conn, busy_ms);
+	rg_sqlite3.extended_result_codes(s->conn, 0);
 	rg_str_release(&name);
 	*out = &s->base;
 	return 0;
 fail:
-	sqlite3_close(s->conn);
+	rg_sqlite3.close(s->conn);
 	rg_str_release(&name);
 	free(s->path);
 	free(s);

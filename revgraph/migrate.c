@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "alloc.h"
+#include "sqlite_api.h"
 #include "db_impl.h"
 #include "migrate_int.h"
 #include "sqlsplit.h"
@@ -874,7 +874,8 @@ out:
 		rg_str_release(&r.renderers[k].out);
 		rg_sql_spans_release(&r.renderers[k].spans);
 	}
-	sqlite3_close(r.mem);
+	if (r.mem)
+		rg_sqlite3.close(r.mem);
 	rg_plan_release(&r.plan);
 	rg_idx_list_release(&r.heads);
 	rg_str_release(&r.table);

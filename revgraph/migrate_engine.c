@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "alloc.h"
+#include "sqlite_api.h"
 #include "db_impl.h"
 #include "migrate_int.h"
 #include "rebuild.h"
@@ -51,7 +51,7 @@ int rg_migrate_engine_run(struct runner *r, const struct engine_call *c, const c
 
 	memset(&o, 0, sizeof(o));
 	o.recreate = c->alters.recreate;
-	o.in_transaction = !sqlite3_get_autocommit(h);
+	o.in_transaction = !rg_sqlite3.get_autocommit(h);
 	pc.r = r;
 	pc.table = c->alters.table;
 	if (r->o->progress) {
@@ -68,12 +68,12 @@ int rg_migrate_replay_exec(struct runner *r, const char *sql, const char *path, 
 	char *msg = NULL;
 	int err;
 
-	if (sqlite3_exec(r->mem, sql, NULL, NULL, &msg) == SQLITE_OK)
+	if (rg_sqlite3.exec(r->mem, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return 0;
 	err = rg_error_set(RG_EDATABASE, "%s:%zu: replaying this revision for --sql failed: %s", path, line,
-			   msg ? msg : sqlite3_errmsg(r->mem));
+			   msg ? msg : rg_sqlite3.errmsg(r->mem));
 	rg_error_set_detail("%s", sql);
-	sqlite3_free(msg);
+	rg_sqlite3.free(msg);
 	return err;
 }
 
@@ -99,9 +99,9 @@ int rg_migrate_engine_run_offline(struct runner *r, const struct engine_call *c,
 	if (!err && (err = rg_sqlite_alter_table_ext(r->mem, c->alters.table, c->alters.v, c->alters.n, &o)))
 		err = rg_migrate_line_error(err, path, c->line, NULL);
 	if (r->in_tx)
-		sqlite3_exec(r->mem, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+		rg_sqlite3.exec(r->mem, err ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
 	else
-		sqlite3_exec(r->mem, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+		rg_sqlite3.exec(r->mem, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
 	for (i = 0; !err && i < stmts.n; i++)
 		err = rg_db_exec(r->db, stmts.items[i], NULL);
 	rg_strlist_release(&stmts);
@@ -125,7 +125,9 @@ int rg_migrate_replay_setup(struct runner *r)
 	int err;
 
 	memset(&eng, 0, sizeof(eng));
-	if (sqlite3_open(":memory:", &r->mem) != SQLITE_OK)
+	if ((err = rg_sqlite_need()))
+		return err;
+	if (rg_sqlite3.open(":memory:", &r->mem) != SQLITE_OK)
 		return rg_error_set(RG_ENOMEM, "out of memory");
 	for (i = 0; i < r->heads.n; i++) {
 		rg_plan_release(&p);

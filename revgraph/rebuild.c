@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "alloc.h"
+#include "sqlite_api.h"
 #include "sqltok.h"
 #include "revgraph/common.h"
 #include "revgraph/revision.h"
@@ -1312,7 +1313,7 @@ struct engine {
 
 static int db_fail(struct engine *e, const char *what)
 {
-	return rg_error_set(RG_EDATABASE, "%s '%s': %s", what, e->table, sqlite3_errmsg(e->db));
+	return rg_error_set(RG_EDATABASE, "%s '%s': %s", what, e->table, rg_sqlite3.errmsg(e->db));
 }
 
 /* Run one statement that returns no rows we need, and log it. */
@@ -1320,11 +1321,11 @@ static int run(struct engine *e, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(e->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (rg_sqlite3.exec(e->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		int err = rg_error_set(RG_EDATABASE, "changing table '%s' failed at \"%s\": %s", e->table, sql,
-				       msg ? msg : sqlite3_errmsg(e->db));
+				       msg ? msg : rg_sqlite3.errmsg(e->db));
 
-		sqlite3_free(msg);
+		rg_sqlite3.free(msg);
 		return err;
 	}
 	if (e->log) {
@@ -1346,14 +1347,14 @@ static int query(struct engine *e, struct rg_strlist *out, const char *sql, cons
 	struct rg_str row = RG_STR_INIT;
 	int rc, i, err = 0;
 
-	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (rg_sqlite3.prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(e, "reading the schema of");
 	for (i = 0; args && args[i]; i++)
-		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rg_sqlite3.bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+	while ((rc = rg_sqlite3.step(st)) == SQLITE_ROW) {
 		rg_str_reset(&row);
-		for (i = 0; i < sqlite3_column_count(st); i++) {
-			const unsigned char *v = sqlite3_column_text(st, i);
+		for (i = 0; i < rg_sqlite3.column_count(st); i++) {
+			const unsigned char *v = rg_sqlite3.column_text(st, i);
 
 			if (i)
 				rg_str_addch(&row, '\x1f');
@@ -1364,7 +1365,7 @@ static int query(struct engine *e, struct rg_strlist *out, const char *sql, cons
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = db_fail(e, "reading the schema of");
-	sqlite3_finalize(st);
+	rg_sqlite3.finalize(st);
 	rg_str_release(&row);
 	return err;
 }
@@ -1390,12 +1391,12 @@ static int query_int(struct engine *e, long long *out, const char *sql)
 	int rc;
 
 	*out = 0;
-	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (rg_sqlite3.prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(e, "reading");
-	rc = sqlite3_step(st);
+	rc = rg_sqlite3.step(st);
 	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+		*out = rg_sqlite3.column_int64(st, 0);
+	rg_sqlite3.finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_fail(e, "reading");
 	return 0;
@@ -1567,13 +1568,13 @@ static int check_drop(struct engine *e, const struct table *t, const char *col)
 
 static void progress_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
-	struct engine *e = sqlite3_user_data(ctx);
+	struct engine *e = rg_sqlite3.user_data(ctx);
 
 	(void)argc;
 	(void)argv;
 	if ((++e->copied & 4095) == 0)
 		e->progress(e->progress_ctx, e->copied, e->total);
-	sqlite3_result_int(ctx, 1);
+	rg_sqlite3.result_int(ctx, 1);
 }
 
 /* A table name that nothing in the schema uses yet: _rg_new_<table>[_N]. */
@@ -1701,20 +1702,20 @@ static int fk_check(struct engine *e, struct rg_strlist *out)
 	struct rg_str row = RG_STR_INIT;
 	int rc, err = 0;
 
-	if (sqlite3_prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if (rg_sqlite3.prepare_v2(e->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return db_fail(e, "checking the foreign keys around");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = rg_sqlite3.step(st)) == SQLITE_ROW) {
 		rg_str_reset(&row);
-		rg_str_addf(&row, "%s|%s|%s|%d", (const char *)sqlite3_column_text(st, 0),
-			    sqlite3_column_type(st, 1) == SQLITE_NULL ? "-" : (const char *)sqlite3_column_text(st, 1),
-			    (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3));
+		rg_str_addf(&row, "%s|%s|%s|%d", (const char *)rg_sqlite3.column_text(st, 0),
+			    rg_sqlite3.column_type(st, 1) == SQLITE_NULL ? "-" : (const char *)rg_sqlite3.column_text(st, 1),
+			    (const char *)rg_sqlite3.column_text(st, 2), rg_sqlite3.column_int(st, 3));
 		if ((err = rg_str_check(&row)) || (err = rg_strlist_push(out, row.buf)))
 			break;
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = rg_error_set(RG_EDATABASE, "checking the foreign keys around table '%s': %s", e->table,
-				   sqlite3_errmsg(e->db));
-	sqlite3_finalize(st);
+				   rg_sqlite3.errmsg(e->db));
+	rg_sqlite3.finalize(st);
 	rg_str_release(&row);
 	if (!err && e->statements && rg_strlist_push(e->statements, sql))
 		e->stmt_err = RG_ENOMEM;
@@ -1890,7 +1891,7 @@ static int swap(struct engine *e, const struct rg_strlist *orig, const struct rg
 		rg_str_adds(&sql, " WHERE rg_rebuild_progress()");
 		e->total = before_rows;
 		e->copied = 0;
-		if (sqlite3_create_function(e->db, "rg_rebuild_progress", 0, SQLITE_UTF8, e, progress_fn, NULL,
+		if (rg_sqlite3.create_function(e->db, "rg_rebuild_progress", 0, SQLITE_UTF8, e, progress_fn, NULL,
 					    NULL) != SQLITE_OK) {
 			err = db_fail(e, "reporting progress on");
 			goto out;
@@ -1899,9 +1900,9 @@ static int swap(struct engine *e, const struct rg_strlist *orig, const struct rg
 	if ((err = rg_str_check(&sql)))
 		goto out;
 	err = run(e, sql.buf);
-	copied = sqlite3_changes64(e->db);
+	copied = rg_sqlite3.changes64(e->db);
 	if (e->progress) {
-		sqlite3_create_function(e->db, "rg_rebuild_progress", 0, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+		rg_sqlite3.create_function(e->db, "rg_rebuild_progress", 0, SQLITE_UTF8, NULL, NULL, NULL, NULL);
 		if (!err)
 			e->progress(e->progress_ctx, copied, before_rows);
 	}
@@ -1941,9 +1942,9 @@ static int swap(struct engine *e, const struct rg_strlist *orig, const struct rg
 			goto out;
 	/* AUTOINCREMENT: the counter never goes back */
 	if (seq.n && has_autoincrement(&t)) {
-		char *q = sqlite3_mprintf("UPDATE main.sqlite_sequence SET seq = %s WHERE name = %Q AND seq < %s",
+		char *q = rg_sqlite3.mprintf("UPDATE main.sqlite_sequence SET seq = %s WHERE name = %Q AND seq < %s",
 					  seq.items[0], e->table, seq.items[0]);
-		char *q2 = sqlite3_mprintf("INSERT INTO main.sqlite_sequence (name, seq) SELECT %Q, %s WHERE NOT EXISTS "
+		char *q2 = rg_sqlite3.mprintf("INSERT INTO main.sqlite_sequence (name, seq) SELECT %Q, %s WHERE NOT EXISTS "
 					   "(SELECT 1 FROM main.sqlite_sequence WHERE name = %Q)",
 					   e->table, seq.items[0], e->table);
 
@@ -1953,8 +1954,8 @@ static int swap(struct engine *e, const struct rg_strlist *orig, const struct rg
 			err = run(e, q);
 		if (!err)
 			err = run(e, q2);
-		sqlite3_free(q);
-		sqlite3_free(q2);
+		rg_sqlite3.free(q);
+		rg_sqlite3.free(q2);
 		if (err)
 			goto out;
 	}
@@ -1992,6 +1993,9 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	size_t i;
 	int err;
 
+	/* the handle may come from a caller that linked SQLite itself */
+	if ((err = rg_sqlite_need()))
+		return err;
 	memset(&e, 0, sizeof(e));
 	memset(&t, 0, sizeof(t));
 	memset(&r, 0, sizeof(r));
@@ -2005,10 +2009,10 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 		*opts->rebuilt = false;
 	if (!table || !*table)
 		return rg_error_set(RG_EINVALID, "no table named");
-	if (!in_tx && !sqlite3_get_autocommit(db))
+	if (!in_tx && !rg_sqlite3.get_autocommit(db))
 		return rg_error_set(RG_EINVALID, "cannot alter table '%s' inside an open transaction: "
 				    "foreign key enforcement can only be switched off outside one", table);
-	if (in_tx && sqlite3_get_autocommit(db))
+	if (in_tx && rg_sqlite3.get_autocommit(db))
 		return rg_error_set(RG_EINVALID, "cannot alter table '%s' in the caller's transaction: none is open",
 				    table);
 	if (recreate != RG_RECREATE_AUTO && recreate != RG_RECREATE_ALWAYS && recreate != RG_RECREATE_NEVER)
@@ -2092,16 +2096,16 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	if (opts && opts->rebuilt)
 		*opts->rebuilt = rebuild;
 out:
-	if (began && in_tx && !sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK TO rg_alter_table; RELEASE rg_alter_table", NULL, NULL, NULL);
-	else if (began && !sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (began && in_tx && !rg_sqlite3.get_autocommit(db))
+		rg_sqlite3.exec(db, "ROLLBACK TO rg_alter_table; RELEASE rg_alter_table", NULL, NULL, NULL);
+	else if (began && !rg_sqlite3.get_autocommit(db))
+		rg_sqlite3.exec(db, "ROLLBACK", NULL, NULL, NULL);
 	/* step 12 */
 	if (fk_off) {
-		int rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		int rc = rg_sqlite3.exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 
 		if (!err && rc != SQLITE_OK)
-			err = rg_error_set(RG_EDATABASE, "switching foreign keys back on: %s", sqlite3_errmsg(db));
+			err = rg_error_set(RG_EDATABASE, "switching foreign keys back on: %s", rg_sqlite3.errmsg(db));
 		if (!err && e.log)
 			rg_str_adds(e.log, "PRAGMA foreign_keys = ON;\n\n");
 		if (!err && e.statements && rg_strlist_push(e.statements, "PRAGMA foreign_keys = ON"))

@@ -76,6 +76,39 @@ if cc -shared -fPIC -o "$T/fakepq/libpq.so.5" "$T/fakepq/empty.c" 2>/dev/null; t
     "FAILED: PostgreSQL needs libpq, which could not be loaded: libpq.so.5 has no PQclear" -- \
     env LD_LIBRARY_PATH="$T/fakepq" "$RG" -c "$T/p3/pg.ini" current
 fi
+# libsqlite3 too is loaded when a command first needs SQLite.  A stand-in
+# that ends the process when loaded shows which commands never load it; one
+# that lacks its functions, that those which do stop with one line before
+# the database file is touched.
+mkdir -p "$T/boomlite" "$T/fakelite"
+printf '#include <unistd.h>\n__attribute__((constructor)) static void boom(void) { _exit(99); }\n' \
+  > "$T/boomlite/boom.c"
+printf 'int rg_not_libsqlite3;\n' > "$T/fakelite/empty.c"
+if cc -shared -fPIC -o "$T/boomlite/libsqlite3.so.0" "$T/boomlite/boom.c" 2>/dev/null &&
+   cc -shared -fPIC -o "$T/fakelite/libsqlite3.so.0" "$T/fakelite/empty.c" 2>/dev/null; then
+  sed "s|^sqlalchemy.url = .*|sqlalchemy.url = sqlite:///$T/p3/lite.db|" "$T/p3/alembic.ini" > "$T/p3/lite.ini"
+  boom() { env LD_LIBRARY_PATH="$T/boomlite" "$@"; }
+  nolite() { env LD_LIBRARY_PATH="$T/fakelite" "$@"; }
+  check "the stand-in ends a run that loads it" 99 "" -- boom "$RG" -c "$T/p3/lite.ini" current
+  check "heads does not load libsqlite3" 0 "bbbb2222 (head)
+cccc3333 (head)" -- boom "$RG" -c "$T/p3/lite.ini" heads
+  check "history does not load libsqlite3" 0 "aaaa1111 -> bbbb2222 (head), m bbbb2222
+aaaa1111 -> cccc3333 (head), m cccc3333
+<base> -> aaaa1111 (branchpoint), m aaaa1111" -- boom "$RG" -c "$T/p3/lite.ini" history
+  check "upgrade --sql does not load libsqlite3" 0 "$(printf '%s\n' "CREATE TABLE alembic_version (" \
+      "    version_num VARCHAR(32) NOT NULL, " \
+      "    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)" ");")" -- \
+    bash -c 'LD_LIBRARY_PATH="$1" "$2" -c "$3" upgrade bbbb2222 --sql 2>/dev/null | sed -n 1,4p' \
+    - "$T/boomlite" "$RG" "$T/p3/lite.ini"
+  lite_failed="FAILED: SQLite needs libsqlite3, which could not be loaded: libsqlite3.so.0 has no sqlite3_bind_text"
+  check "current without libsqlite3" 255 "$lite_failed" -- nolite "$RG" -c "$T/p3/lite.ini" current
+  truth "no database file made without libsqlite3" test ! -e "$T/p3/lite.db"
+  check "upgrade to aaaa1111" 0 "" -- quiet "$RG" -c "$T/p3/lite.ini" upgrade aaaa1111
+  cp "$T/p3/lite.db" "$T/p3/lite.before"
+  check "upgrade without libsqlite3" 255 "$lite_failed" -- nolite "$RG" -c "$T/p3/lite.ini" upgrade heads
+  truth "database unchanged without libsqlite3" cmp -s "$T/p3/lite.db" "$T/p3/lite.before"
+  check "version row kept" 0 "aaaa1111 (branchpoint)" -- "$RG" -c "$T/p3/lite.ini" current
+fi
 check "version needs no config" 0 "revgraph 0.1.0" -- "$RG" -x a -c /nonexistent --version
 check "range without colon" 255 "FAILED: History range requires [start]:[end], [start]:, or :[end]" -- \
   "$RG" -c "$T/p3/alembic.ini" history -r aaaa
