@@ -545,7 +545,14 @@ out:
 	rg_str_release(&ctx.held);
 	rg_str_release(&warnings);
 	rg_strlist_release(&ctx.x_args);
+#ifdef RG_SANITIZED
+	/*
+	 * The process ends here and the kernel takes its memory back whole;
+	 * freeing a map of 10k revisions piece by piece would cost ~0.4 ms.
+	 * Sanitized builds free it, so LeakSanitizer still checks it is owned.
+	 */
 	rg_revmap_free(ctx.map);
 	rg_config_free(ctx.cfg);
+#endif
 	return status;
 }
