@@ -258,7 +258,7 @@ static size_t count_dir(const char *path)
 }
 
 /* Threads and descriptors of this process: a helper not joined, or a directory left open, shows. */
-static __attribute__((unused)) void count_own(size_t *threads, size_t *fds)
+static void count_own(size_t *threads, size_t *fds)
 {
 	*threads = count_dir("/proc/self/task");
 	*fds = count_dir("/proc/self/fd");
@@ -358,12 +358,292 @@ static void test_alloc_failures_changed_once(void **state)
 	alloc_failures(true, 0);
 }
 
+/* ---- a cache file forged: cache.c's checksum, so that a changed record is trusted ---- */
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t forge_sum(const unsigned char *p, size_t len)
+{
+	uint64_t lane[4] = { 1, 2, 3, 4 }, w, h = len;
+	size_t k, off;
+
+	for (off = 0; len - off >= 32; off += 32)
+		for (k = 0; k < 4; k++) {
+			memcpy(&w, p + off + 8 * k, 8);
+			lane[k] = (lane[k] ^ w) * 0x9e3779b97f4a7c15ULL;
+			lane[k] ^= lane[k] >> 29;
+		}
+	for (k = 0; k < 4; k++)
+		h = mix(h ^ lane[k]);
+	for (; off < len; off++)
+		h = (h ^ p[off]) * 0x100000001b3ULL;
+	return mix(h);
+}
+
+#define HEADER_SIZE 24	/* magic (8), format (4), byte-order mark (4), checksum (8) */
+
+/*
+ * A copy of the cache file `s` (its first `len` bytes) with MARKER's record
+ * saying "marker BBBB" and a checksum that matches again (`resum`).
+ */
+static unsigned char *forge(const struct snapshot *s, size_t len, bool resum)
+{
+	unsigned char *d = malloc(s->len), *at;
+	uint64_t sum;
+
+	assert_non_null(d);
+	memcpy(d, s->data, s->len);
+	at = memmem(d, s->len, MARKER, strlen(MARKER));
+	assert_non_null(at);
+	memcpy(at + strlen(MARKER) - 4, "BBBB", 4);
+	assert_null(memmem(at + 1, s->len - (size_t)(at + 1 - d), MARKER, strlen(MARKER)));
+	if (resum) {
+		sum = forge_sum(d + HEADER_SIZE, len - HEADER_SIZE);
+		memcpy(d + 16, &sum, 8);
+	}
+	return d;
+}
+
+enum damage { FORGED_ONLY, BAD_MAGIC, BAD_FORMAT, OTHER_SETTINGS, TRUNCATED, TRUNCATED_RESUMMED,
+	      BAD_SUM };
+
+/*
+ * 4. A cache file of 64 KiB or more (its checksum is taken by the helper
+ * thread while the file is indexed), forged so that the record of
+ * versions/v0300.py holds "marker BBBB": as it is, it is used (that shows
+ * the forgery works); with a wrong magic, a wrong format version, other
+ * settings (another value of an ini constant a file uses), cut short (with
+ * its checksum made to match again or not), or a byte changed, nothing
+ * from it is used: the map is the one a load without the cache gives, no
+ * thread or descriptor is left behind, and the cache file written in its
+ * place is used by the next run (forged again, its record shows).
+ */
+static void damaged_cache(enum damage how)
+{
+	struct snapshot snap, again;
+	size_t threads, fds, threads_after, fds_after, len;
+	unsigned char *d;
+	char *want, *got;
+	bool early;
+	uint32_t v;
+
+	free(load(true, &early));	/* writes the cache */
+	snap_take(&snap);
+	assert_true(snap.len >= (size_t)64 << 10);
+	assert_memory_equal(snap.data, "RGHCACHE", 8);
+	want = load(false, NULL);
+	len = how == TRUNCATED || how == TRUNCATED_RESUMMED ? snap.len - 100 : snap.len;
+	d = forge(&snap, len, how != TRUNCATED && how != BAD_SUM);
+	if (how == BAD_MAGIC)
+		d[0] ^= 0x20;
+	if (how == BAD_FORMAT) {
+		memcpy(&v, d + 8, 4);
+		v++;
+		memcpy(d + 8, &v, 4);
+	}
+	if (how == BAD_SUM)
+		d[snap.len / 2] ^= 1;
+	if (how == OTHER_SETTINGS) {
+		/* r0001's down_revision is BASE: with the cache file's records it would stay r0000 */
+		write_ini("q0000");
+		free(want);
+		want = load(false, NULL);
+	}
+	cache_put(snap.path, d, len);
+	count_own(&threads, &fds);
+	got = load(true, &early);
+	count_own(&threads_after, &fds_after);
+	assert_int_equal(threads_after, threads);
+	assert_int_equal(fds_after, fds);
+	if (how == FORGED_ONLY) {
+		/* the forgery is trusted: the tests below show what keeps it out */
+		assert_true(early);
+		assert_non_null(strstr(got, "marker BBBB"));
+		assert_null(strstr(got, MARKER));
+		assert_non_null(strstr(want, MARKER));
+		free(got);
+		free(d);
+		free(want);
+		free(snap.data);
+		return;
+	}
+	assert_false(early);
+	assert_string_equal(got, want);
+	free(got);
+	if (how == OTHER_SETTINGS)
+		assert_non_null(strstr(want, "r0001 [q0000 ]"));
+
+	/* rewritten: the next run takes it early, and it is its records that it uses */
+	snap_take(&again);
+	assert_memory_equal(again.data, "RGHCACHE", 8);
+	got = load(true, &early);
+	assert_true(early);
+	assert_string_equal(got, want);
+	free(got);
+	free(d);
+	d = forge(&again, again.len, true);
+	cache_put(again.path, d, again.len);
+	got = load(true, &early);
+	assert_true(early);
+	assert_non_null(strstr(got, "marker BBBB"));
+	free(got);
+	free(d);
+	free(want);
+	free(snap.data);
+	free(again.data);
+}
+
+static void test_forged_cache_is_used(void **state)
+{
+	(void)state;
+	damaged_cache(FORGED_ONLY);
+}
+
+static void test_bad_magic(void **state)
+{
+	(void)state;
+	damaged_cache(BAD_MAGIC);
+}
+
+static void test_bad_format(void **state)
+{
+	(void)state;
+	damaged_cache(BAD_FORMAT);
+}
+
+static void test_other_settings(void **state)
+{
+	(void)state;
+	damaged_cache(OTHER_SETTINGS);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	damaged_cache(TRUNCATED);
+}
+
+static void test_truncated_resummed(void **state)
+{
+	(void)state;
+	damaged_cache(TRUNCATED_RESUMMED);
+}
+
+static void test_bad_sum(void **state)
+{
+	(void)state;
+	damaged_cache(BAD_SUM);
+}
+
+/*
+ * 5. No second thread at all (pthread_create() failing: a default stack
+ * no mapping can hold): the helper is optional, so every load still gives
+ * the right map, early (600 files) and not (150 files), with the cache
+ * file summed here, files unchanged or one edited.
+ */
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void no_thread(bool changed)
+{
+	pthread_attr_t saved;
+	size_t saved_stack;
+	pthread_t t;
+	char *want, *got;
+	bool early;
+	size_t i;
+
+	assert_int_equal(pthread_getattr_default_np(&saved), 0);
+	assert_int_equal(pthread_attr_getstacksize(&saved, &saved_stack), 0);
+	assert_int_equal(pthread_attr_destroy(&saved), 0);
+	{
+		pthread_attr_t huge;
+
+		assert_int_equal(pthread_attr_init(&huge), 0);
+		assert_int_equal(pthread_attr_setstacksize(&huge, (size_t)1 << 46), 0);
+		assert_int_equal(pthread_setattr_default_np(&huge), 0);
+		assert_int_equal(pthread_attr_destroy(&huge), 0);
+	}
+	/* it works: no thread can be made now */
+	assert_int_not_equal(pthread_create(&t, NULL, nothing, NULL), 0);
+
+	free(load(true, &early));	/* writes the cache */
+	assert_false(early);
+	free(load(true, &early));
+	assert_true(early);	/* without the helper: this thread stats the files before confirming */
+	if (changed)
+		edit_one();
+	want = load(false, NULL);
+	got = load(true, &early);
+	assert_true(early);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+
+	/* 150 files: cached, not loaded early */
+	for (i = 150; i < N_BIG; i++) {
+		char rel[32];
+
+		snprintf(rel, sizeof(rel), "versions/v%04zu.py", i);
+		assert_int_equal(unlink(testproj_path(&proj, rel)), 0);
+	}
+	free(load(true, &early));
+	want = load(false, NULL);
+	got = load(true, &early);
+	assert_false(early);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+
+	{
+		pthread_attr_t back;
+
+		assert_int_equal(pthread_attr_init(&back), 0);
+		assert_int_equal(pthread_attr_setstacksize(&back, saved_stack), 0);
+		assert_int_equal(pthread_setattr_default_np(&back), 0);
+		assert_int_equal(pthread_attr_destroy(&back), 0);
+	}
+	assert_int_equal(pthread_create(&t, NULL, nothing, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+}
+
+static void test_no_thread_unchanged(void **state)
+{
+	(void)state;
+	no_thread(false);
+}
+
+static void test_no_thread_changed(void **state)
+{
+	(void)state;
+	no_thread(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_alloc_failures_unchanged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures_changed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alloc_failures_changed_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_cache_is_used, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_format, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated_resummed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_sum, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_thread_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_thread_changed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
