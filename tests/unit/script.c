@@ -646,5 +646,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_thread_changed, setup, teardown),
 	};
 
+	/* e.g. RG_TEST_FILTER='test_bad_*' to run some */
+	if (getenv("RG_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("RG_TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
