@@ -112,23 +112,25 @@ cmds_same "two directories (read)"
 truth "a cache file for each large directory" test "$(find "$XDG_CACHE_HOME/revgraph" -type f | wc -l)" = 2
 keep_cache
 # an edit in place in one, in the other, in both: a down_revision one back further (a branch)
-a_file="$V/a/$(id 300)_r.py"
-b_file="$V/b/$(id 800)_r.py"
-inplace "$a_file" "down_revision = '$(id 299)'" "down_revision = '$(id 298)'"
+edit() { # n: revision n revises n - 2
+  local f
+  f=$(echo "$V"/*/"$(id "$1")"_r.py)
+  inplace "$f" "down_revision = '$(id $(($1 - 1)))'" "down_revision = '$(id $(($1 - 2)))'"
+}
+edit 300
 cmds_same "two directories, the first edited"
 out=$(cd "$P" && "$RG" heads 2>&1)
 truth "the edit in the first is seen through the cache" test "${out#*"$(id 299)"}" != "$out"
-inplace "$a_file" "down_revision = '$(id 298)'" "down_revision = '$(id 299)'"
+# the edited file recorded once it is 2 s old: the first directory's cache holds nothing stale
+sleep 3
+same "two directories, the first edited (recorded)" heads
 keep_cache
-inplace "$b_file" "down_revision = '$(id 799)'" "down_revision = '$(id 798)'"
+edit 800
 cmds_same "two directories, the second edited"
-restore_cache
-inplace "$a_file" "down_revision = '$(id 299)'" "down_revision = '$(id 298)'"
+edit 301
 cmds_same "two directories, both edited"
 
 # five large directories: the 5th is loaded the ordinary way
-inplace "$a_file" "down_revision = '$(id 298)'" "down_revision = '$(id 299)'"
-inplace "$b_file" "down_revision = '$(id 798)'" "down_revision = '$(id 799)'"
 pyline $((2 * N + 1)) $((3 * N)) "$V/c"
 pyline $((3 * N + 1)) $((4 * N)) "$V/d"
 pyline $((4 * N + 1)) $((5 * N)) "$V/e"
@@ -139,13 +141,14 @@ same "five directories (write)" heads
 same "five directories (read)" heads
 truth "a cache file for each large directory" test "$(find "$XDG_CACHE_HOME/revgraph" -type f | wc -l)" = 5
 keep_cache
-e_file="$V/e/$(id $((4 * N + 100)))_r.py"
-inplace "$e_file" "down_revision = '$(id $((4 * N + 99)))'" "down_revision = '$(id $((4 * N + 98)))'"
-cmds_same "five directories, the fifth edited"
-restore_cache
-inplace "$a_file" "down_revision = '$(id 299)'" "down_revision = '$(id 298)'"
-cmds_same "five directories, the first and the fifth edited"
-inplace "$e_file" "down_revision = '$(id $((4 * N + 98)))'" "down_revision = '$(id $((4 * N + 99)))'"
+edit 302
 cmds_same "five directories, the first edited"
+edit $((4 * N + 100))
+cmds_same "five directories, the first and the fifth edited"
+sleep 3
+same "five directories, two edited (recorded)" heads
+keep_cache
+edit $((4 * N + 200))
+cmds_same "five directories, the fifth edited"
 
 finish ""
