@@ -151,4 +151,58 @@ keep_cache
 edit $((4 * N + 200))
 cmds_same "five directories, the fifth edited"
 
+# ---- upgrade, stamp and downgrade on SQLite with a stale cache ----
+# These settle before they open the database: with a record found stale the
+# map is built again before anything is run.  One directory of N plain SQL
+# revisions; the last ten create a table each (and their downgrades drop it).
+P="$T/sqlproj"
+V="$P/versions"
+mkdir -p "$V"
+printf '[alembic]\nscript_location = %%(here)s\nsqlalchemy.url = sqlite:///%s/db.sqlite\n' "$T" > "$P/alembic.ini"
+python3 - "$N" "$V" <<'EOF'
+import sys
+n, d = int(sys.argv[1]), sys.argv[2]
+rid = lambda i: '%012x' % (i + 0x1000)
+for i in range(n):
+    down = 'null' if i == 0 else rid(i - 1)
+    up, dn = ('CREATE TABLE t_%s (x INTEGER);' % rid(i), 'DROP TABLE t_%s;' % rid(i)) \
+        if i >= n - 10 else ('SELECT 1;', 'SELECT 2;')
+    with open('%s/%s_r.sql' % (d, rid(i)), 'w') as f:
+        f.write('-- revision: %s\n-- down_revision: %s\n-- message: r %s\n'
+                '-- upgrade\n%s\n-- downgrade\n%s\n' % (rid(i), down, rid(i), up, dn))
+EOF
+touch -t "$OLD" "$V" "$V"/*
+sleep 3
+rm -rf "$T/cache.snap" "$XDG_CACHE_HOME/revgraph"
+# the database at N - 4, with the tables of the revisions up to it
+silent env REVGRAPH_NO_CACHE=1 "$RG" -c "$P/alembic.ini" upgrade "$(id $((N - 4)))"
+cp "$T/db.sqlite" "$T/db0"
+tables() { sqlite3 "$T/db.sqlite" "SELECT count(*) FROM sqlite_master WHERE name LIKE '$1'"; }
+eq "the database holds the tables up to N - 4" "$(tables 't_%')" 7
+db_same() { # name: each command from the database at N - 4
+  local c
+  for c in "upgrade head" "upgrade heads" "stamp head" "stamp heads" "downgrade -1" "current"; do
+    # shellcheck disable=SC2086
+    same "$1" $c
+  done
+}
+same "SQL revisions (write)" heads
+db_same "SQL revisions (read)"
+keep_cache
+# an edit of the upgrade of N - 2 (another table) and of the downgrade of N - 4 (it drops nothing)
+inplace "$V/$(id $((N - 2)))_r.sql" "CREATE TABLE t_" "CREATE TABLE u_"
+inplace "$V/$(id $((N - 4)))_r.sql" "DROP TABLE t_" "SELECT 1; -- "
+db_same "SQL revisions, two bodies edited"
+cp "$T/db0" "$T/db.sqlite"
+restore_cache
+silent "$RG" -c "$P/alembic.ini" upgrade head
+eq "the edited upgrade ran through the cache" "$(tables "u_$(id $((N - 2)))")" 1
+sleep 3
+same "SQL revisions, two bodies edited (recorded)" heads
+keep_cache
+# an edit of the down_revision of the last: a branch off N - 3, two heads
+inplace "$V/$(id $((N - 1)))_r.sql" "down_revision: $(id $((N - 2)))" "down_revision: $(id $((N - 3)))"
+db_same "SQL revisions, a down_revision edited"
+rm -f "$T/db0"
+
 finish ""
