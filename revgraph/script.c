@@ -78,6 +78,7 @@ struct dir_scan {
 	struct rg_strlist listed;	/* the names, unless the cache had them */
 	const char *const *names;
 	size_t n_names;
+	bool no_links;			/* no entry is a symbolic link (or of a type unknown) */
 };
 
 /* At most this many directories are held open with their records unconfirmed. */
@@ -261,6 +262,8 @@ static int scan_open(struct dir_scan **out, const char *dir, const struct rg_con
 		sc->names = (const char *const *)sc->listed.items;
 		sc->n_names = sc->listed.n;
 	}
+	/* the cache keeps only a listing whose entries were all typed without following a link */
+	sc->no_links = all_typed;
 	if (sc->cache) {
 		/* a small directory is read as it is (the names may live in the cache: keep it open) */
 		for (i = 0; i < sc->n_names; i++)
@@ -286,9 +289,18 @@ fail:
 static int scan_files(struct loader *ld, struct dir_scan *sc, bool early, bool recursive,
 		      struct rg_strlist *subdirs)
 {
+	char *real_dir = NULL;
 	size_t i;
-	int err;
+	int err = 0;
 
+	/*
+	 * A file's real path, which tells a file reached twice, is its
+	 * directory's and its name when no entry is a link: one realpath()
+	 * for the directory instead of one per file, each a readlink() per
+	 * component of the path.
+	 */
+	if (ld->dedupe && sc->no_links)
+		real_dir = realpath(sc->dir, NULL);
 	for (i = 0; i < sc->n_names; i++) {
 		const char *name = sc->names[i];
 		size_t len = strlen(name);
@@ -298,21 +310,32 @@ static int scan_files(struct loader *ld, struct dir_scan *sc, bool early, bool r
 		if (name[len - 1] == '/') {
 			if (!subdirs || !recursive || !strcmp(name, "__pycache__/"))
 				continue;
-			if (!(path = join(sc->dir, sc->dir_len, name)))
-				return RG_ENOMEM;
+			if (!(path = join(sc->dir, sc->dir_len, name))) {
+				err = RG_ENOMEM;
+				break;
+			}
 			path[strlen(path) - 1] = '\0';
 			if ((err = rg_strlist_push_owned(subdirs, path)))
-				return err;
+				break;
 			continue;
 		}
 		kind = kind_of(name, len);
 		if (kind == NOT_REVISION)
 			continue;
 		if (ld->dedupe) {
-			if (!(path = join(sc->dir, sc->dir_len, name)))
-				return RG_ENOMEM;
-			real = realpath(path, NULL);
-			free(path);
+			if (real_dir) {
+				if (!(real = join(real_dir, strlen(real_dir), name))) {
+					err = RG_ENOMEM;
+					break;
+				}
+			} else {
+				if (!(path = join(sc->dir, sc->dir_len, name))) {
+					err = RG_ENOMEM;
+					break;
+				}
+				real = realpath(path, NULL);
+				free(path);
+			}
 			if (real) {
 				size_t dummy;
 
@@ -324,14 +347,15 @@ static int scan_files(struct loader *ld, struct dir_scan *sc, bool early, bool r
 				}
 				if ((err = rg_strlist_push_owned(&ld->real_paths, real)) ||
 				    (err = rg_idmap_add(ld->seen, real, 0)))
-					return err;
+					break;
 			}
 		}
 		if ((err = load_file(ld, sc->active, early, sc->dfd, sc->dir, sc->dir_len, i, name,
 				     kind)))
-			return err;
+			break;
 	}
-	return 0;
+	free(real_dir);
+	return err;
 }
 
 static int scan_dir(struct loader *ld, const char *dir, bool recursive)

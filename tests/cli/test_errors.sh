@@ -128,4 +128,49 @@ check "example project loads" 0 "0b0000000020 (head)
 800000000008 (networking) (head)
 e0000000000e (lib) (effective head)" -- "$RG" -c "$ROOT/versions-example/alembic.ini" heads
 
+# A file reached twice (a location named twice, a location that is a link
+# to another, a link to another location's file) is loaded once, with
+# Alembic's warning naming its real path; the same when the listing and the
+# records come from the header cache (second run).
+dup_project() { # dir: locations a and b, two revisions in a
+  rm -rf "${T:?}/$1"
+  mkdir -p "$T/$1/a"
+  printf '[alembic]\nscript_location = %%(here)s\nversion_locations = %%(here)s/a %%(here)s/b\n' \
+    > "$T/$1/alembic.ini"
+  printf 'revision: aaaa1111\ndown_revision: null\n' > "$T/$1/a/x.yaml"
+  printf 'revision: bbbb2222\ndown_revision: aaaa1111\n' > "$T/$1/a/y.yaml"
+}
+twice() { printf 'warning: File %s loaded twice! ignoring. Please ensure version_locations is unique.\n' "$@"; }
+R=$(realpath "$T")
+dup_project d1
+ln -s a "$T/d1/b"
+ln -s d1 "$T/d1link"
+dup_project d2
+mkdir "$T/d2/b"
+ln -s ../a/y.yaml "$T/d2/b/y.yaml"
+printf 'revision: cccc3333\ndown_revision: bbbb2222\n' > "$T/d2/b/z.yaml"
+dup_project d3
+sed -i 's|%(here)s/b$|%(here)s/a|' "$T/d3/alembic.ini"
+dup_project d4
+mkdir -p "$T/d4/b/sub"
+printf 'revision: cccc3333\ndown_revision: bbbb2222\n' > "$T/d4/b/sub/z.yaml"
+printf 'recursive_version_locations = true\n' >> "$T/d4/alembic.ini"
+# old enough to be cached (docs/configuration.md: racy entries are not)
+find "$T"/d[1-4] -exec touch -h -d '1 hour ago' {} +
+cached() { env XDG_CACHE_HOME="$T/dupcache" REVGRAPH_CACHE_MIN_FILES=1 "$@"; }
+for run in "first run" "from the cache"; do
+  check "location linked to another, $run" 0 "bbbb2222 (head)" -- cached "$RG" -c "$T/d1/alembic.ini" heads
+  eq "location linked to another, $run: warnings" "$(cat "$T/stderr")" "$(twice "$R/d1/a/x.yaml" "$R/d1/a/y.yaml")"
+  check "through a linked project, $run" 0 "bbbb2222 (head)" -- cached "$RG" -c "$T/d1link/alembic.ini" heads
+  eq "through a linked project, $run: warnings" "$(cat "$T/stderr")" "$(twice "$R/d1/a/x.yaml" "$R/d1/a/y.yaml")"
+  check "a link to another location's file, $run" 0 "cccc3333 (head)" -- \
+    cached "$RG" -c "$T/d2/alembic.ini" heads
+  eq "a link to another location's file, $run: warnings" "$(cat "$T/stderr")" "$(twice "$R/d2/a/y.yaml")"
+  check "a location named twice, $run" 0 "bbbb2222 (head)" -- cached "$RG" -c "$T/d3/alembic.ini" heads
+  eq "a location named twice, $run: warnings" "$(cat "$T/stderr")" "$(twice "$R/d3/a/x.yaml" "$R/d3/a/y.yaml")"
+  check "recursive, nothing twice, $run" 0 "cccc3333 (head)" -- cached "$RG" -c "$T/d4/alembic.ini" heads
+  eq "recursive, nothing twice, $run: warnings" "$(cat "$T/stderr")" ""
+done
+truth "the second runs had a cache to read" test "$(find "$T/dupcache" -type f | wc -l)" -ge 4
+
 finish ""
