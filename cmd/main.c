@@ -545,7 +545,7 @@ out:
 	rg_str_release(&ctx.held);
 	rg_str_release(&warnings);
 	rg_strlist_release(&ctx.x_args);
-#ifdef RG_SANITIZED
+#if defined(RG_SANITIZED) || defined(__SANITIZE_ADDRESS__)
 	/*
 	 * The process ends here and the kernel takes its memory back whole;
 	 * freeing a map of 10k revisions piece by piece would cost ~0.4 ms.

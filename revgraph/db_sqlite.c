@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-
 #include "alloc.h"
 #include "sqlite_api.h"
 #include "db_impl.h"
@@ -120,7 +119,7 @@ static int sq_table_exists(struct rg_db *db, const char *schema, const char *nam
 
 	*exists = false;
 	sql = rg_sqlite3.mprintf("SELECT 1 FROM \"%w\".sqlite_master WHERE type = 'table' AND name = %Q",
-			      schema ? schema : "main", name);
+			         schema ? schema : "main", name);
 	if (!sql)
 		return rg_error_set(RG_ENOMEM, "out of memory");
 	rc = rg_sqlite3.prepare_v2(s->conn, sql, -1, &st, NULL);
@@ -412,7 +411,7 @@ int rg_db_sqlite_open(struct rg_db **out, const struct rg_dburl *url)
 	if ((err = open_args(&name, &uri, &busy_ms, &s->path, url)))
 		goto fail;
 	rc = rg_sqlite3.open_v2(name.buf, &s->conn,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | (uri ? SQLITE_OPEN_URI : 0), NULL);
+			        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | (uri ? SQLITE_OPEN_URI : 0), NULL);
 	if (rc != SQLITE_OK) {
 		err = rg_error_set(RG_EDATABASE, "unable to open database file '%s': %s", name.buf,
 				   s->conn ? rg_sqlite3.errmsg(s->conn) : rg_sqlite3.errstr(rc));

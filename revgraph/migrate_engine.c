@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "alloc.h"
 #include "sqlite_api.h"
 #include "db_impl.h"

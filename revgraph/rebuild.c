@@ -1892,7 +1892,7 @@ static int swap(struct engine *e, const struct rg_strlist *orig, const struct rg
 		e->total = before_rows;
 		e->copied = 0;
 		if (rg_sqlite3.create_function(e->db, "rg_rebuild_progress", 0, SQLITE_UTF8, e, progress_fn, NULL,
-					    NULL) != SQLITE_OK) {
+					       NULL) != SQLITE_OK) {
 			err = db_fail(e, "reporting progress on");
 			goto out;
 		}
@@ -1943,10 +1943,10 @@ static int swap(struct engine *e, const struct rg_strlist *orig, const struct rg
 	/* AUTOINCREMENT: the counter never goes back */
 	if (seq.n && has_autoincrement(&t)) {
 		char *q = rg_sqlite3.mprintf("UPDATE main.sqlite_sequence SET seq = %s WHERE name = %Q AND seq < %s",
-					  seq.items[0], e->table, seq.items[0]);
+					     seq.items[0], e->table, seq.items[0]);
 		char *q2 = rg_sqlite3.mprintf("INSERT INTO main.sqlite_sequence (name, seq) SELECT %Q, %s WHERE NOT EXISTS "
-					   "(SELECT 1 FROM main.sqlite_sequence WHERE name = %Q)",
-					   e->table, seq.items[0], e->table);
+					      "(SELECT 1 FROM main.sqlite_sequence WHERE name = %Q)",
+					      e->table, seq.items[0], e->table);
 
 		if (!q || !q2)
 			err = rg_error_set(RG_ENOMEM, "out of memory");
@@ -1993,6 +1993,8 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	size_t i;
 	int err;
 
+	if (opts && opts->rebuilt)
+		*opts->rebuilt = false;
 	/* the handle may come from a caller that linked SQLite itself */
 	if ((err = rg_sqlite_need()))
 		return err;
@@ -2005,8 +2007,6 @@ int rg_sqlite_alter_table_ext(sqlite3 *db, const char *table, const struct rg_al
 	e.statements = opts ? opts->statements : NULL;
 	e.progress = opts ? opts->progress : NULL;
 	e.progress_ctx = opts ? opts->progress_ctx : NULL;
-	if (opts && opts->rebuilt)
-		*opts->rebuilt = false;
 	if (!table || !*table)
 		return rg_error_set(RG_EINVALID, "no table named");
 	if (!in_tx && !rg_sqlite3.get_autocommit(db))

@@ -92,8 +92,12 @@ struct rg_alter_opts {
  * key violation, a row count that differs) rolls back.  Either way the
  * database is exactly as it was and PRAGMA foreign_keys is what it was.
  *
- * Returns 0, or RG_EINVALID / RG_ENOTFOUND / RG_EUNSUPPORTED / RG_EDATABASE /
- * RG_ENOMEM with the error slot set.
+ * `db` must come from the libsqlite3.so.0 revgraph loads (sqlite_api.h):
+ * opened by revgraph, or by a program linked with the system's libsqlite3.
+ *
+ * Returns 0, or RG_EINVALID (also when libsqlite3 cannot be loaded) /
+ * RG_ENOTFOUND / RG_EUNSUPPORTED / RG_EDATABASE / RG_ENOMEM with the error
+ * slot set.
  */
 int rg_sqlite_alter_table(sqlite3 *db, const char *table, const struct rg_alter *ops, size_t n,
 			  enum rg_recreate recreate, struct rg_str *log);

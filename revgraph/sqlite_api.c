@@ -2,6 +2,7 @@
  * Loading libsqlite3 on first use (sqlite_api.h).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -23,7 +24,9 @@ static void load(void)
 	const char *missing = NULL;
 
 	if (!lib) {
-		snprintf(failure, sizeof(failure), "%s", dlerror());
+		const char *why = dlerror();
+
+		snprintf(failure, sizeof(failure), "%s", why && *why ? why : "dlopen() failed");
 		return;
 	}
 	/* POSIX guarantees a data pointer from dlsym() converts to a function pointer */
@@ -34,6 +37,7 @@ static void load(void)
 #undef LOAD
 	if (missing) {
 		snprintf(failure, sizeof(failure), "%s has no %s", LIBSQLITE3_SONAME, missing);
+		memset(&rg_sqlite3, 0, sizeof(rg_sqlite3));
 		dlclose(lib);
 	}
 }
