@@ -757,13 +757,7 @@ static int render_expr(struct mk *mk, const struct node *n, struct rg_str *out)
 				return -1;
 			v = mkstr(s);
 		} else if (!strcmp(f, "comma")) {
-			struct expr e;
-
-			memset(&e, 0, sizeof(e));
-			e.kind = E_NAME;
-			e.off = off;
-			e.name = f;
-			if (rg_mako_lookup(mk, &e, false, &fv))
+			if (rg_mako_lookup(mk, f, off, false, &fv))
 				return -1;
 			if (fv.kind != V_FUNC || fv.fn != F_COMMA)
 				return UNSUPPORTED(mk, off, "the filter 'comma' is not Alembic's here");

@@ -697,6 +697,24 @@ int rg_mako_expect(struct lex *lx, const char *s)
 /* ------------------------------------------------------------------ */
 /* Expressions                                                         */
 
+enum ekind {
+	E_CONST, E_NAME, E_ATTR, E_CALL, E_MOD, E_ADD, E_NOT, E_AND, E_OR,
+	E_IFEXP, E_CMP, E_TUPLE, E_LIST
+};
+
+enum cmp { C_EQ, C_NE, C_IS, C_ISNOT, C_IN, C_NOTIN };
+
+struct expr {
+	enum ekind kind;
+	size_t off;
+	struct val cval;		/* E_CONST */
+	const char *name;		/* E_NAME, E_ATTR */
+	enum cmp cmp;			/* E_CMP */
+	struct expr *a, *b, *c;
+	struct expr **args;		/* E_CALL, E_TUPLE, E_LIST */
+	size_t n;
+};
+
 static const char *const keywords[] = {
 	"False", "None", "True", "and", "as", "assert", "async", "await", "break",
 	"class", "continue", "def", "del", "elif", "else", "except", "finally",
@@ -1639,43 +1657,43 @@ static int context_var(struct mk *mk, const char *name, struct val *out)
 	return 1;
 }
 
-int rg_mako_lookup(struct mk *mk, const struct expr *e, bool module, struct val *out)
+int rg_mako_lookup(struct mk *mk, const char *name, size_t off, bool module, struct val *out)
 {
 	struct binding *b;
 	int r;
 
 	if (!module) {
-		if ((b = find_binding(mk->locals, e->name))) {
+		if ((b = find_binding(mk->locals, name))) {
 			*out = b->v;
 			return 0;
 		}
-		if (is_declared(mk, e->name))
-			return INVALID(mk, e->off, "UnboundLocalError: '%s' is used before it is assigned", e->name);
+		if (is_declared(mk, name))
+			return INVALID(mk, off, "UnboundLocalError: '%s' is used before it is assigned", name);
 	}
-	if ((b = find_binding(mk->globals, e->name))) {
+	if ((b = find_binding(mk->globals, name))) {
 		*out = b->v;
 		return 0;
 	}
 	if (!module) {
-		if (!strcmp(e->name, "context")) {
+		if (!strcmp(name, "context")) {
 			*out = mkkind(V_CONTEXT);
 			return 0;
 		}
-		if (!strcmp(e->name, "UNDEFINED")) {
+		if (!strcmp(name, "UNDEFINED")) {
 			*out = mkkind(V_UNDEF);
 			return 0;
 		}
-		if ((r = context_var(mk, e->name, out)))
+		if ((r = context_var(mk, name, out)))
 			return r < 0 ? -1 : 0;
 	}
-	if (!strcmp(e->name, "repr") || !strcmp(e->name, "str")) {
-		*out = mkfn(e->name[0] == 'r' ? F_REPR : F_STR);
+	if (!strcmp(name, "repr") || !strcmp(name, "str")) {
+		*out = mkfn(name[0] == 'r' ? F_REPR : F_STR);
 		return 0;
 	}
-	if (is_other_builtin(e->name))
-		return UNSUPPORTED(mk, e->off, "the name '%s' is not supported", e->name);
+	if (is_other_builtin(name))
+		return UNSUPPORTED(mk, off, "the name '%s' is not supported", name);
 	if (module)
-		return INVALID(mk, e->off, "NameError: name '%s' is not defined", e->name);
+		return INVALID(mk, off, "NameError: name '%s' is not defined", name);
 	*out = mkkind(V_UNDEF);
 	return 0;
 }
@@ -1891,7 +1909,7 @@ int rg_mako_eval(struct mk *mk, const struct expr *e, bool module, struct val *o
 		*out = e->cval;
 		return 0;
 	case E_NAME:
-		return rg_mako_lookup(mk, e, module, out);
+		return rg_mako_lookup(mk, e->name, e->off, module, out);
 	case E_ATTR:
 		if (rg_mako_eval(mk, e->a, module, &a))
 			return -1;

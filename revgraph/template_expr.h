@@ -176,23 +176,8 @@ int rg_mako_expect(struct lex *lx, const char *s);
 /* ------------------------------------------------------------------ */
 /* Expressions                                                         */
 
-enum ekind {
-	E_CONST, E_NAME, E_ATTR, E_CALL, E_MOD, E_ADD, E_NOT, E_AND, E_OR,
-	E_IFEXP, E_CMP, E_TUPLE, E_LIST
-};
-
-enum cmp { C_EQ, C_NE, C_IS, C_ISNOT, C_IN, C_NOTIN };
-
-struct expr {
-	enum ekind kind;
-	size_t off;
-	struct val cval;		/* E_CONST */
-	const char *name;		/* E_NAME, E_ATTR */
-	enum cmp cmp;			/* E_CMP */
-	struct expr *a, *b, *c;
-	struct expr **args;		/* E_CALL, E_TUPLE, E_LIST */
-	size_t n;
-};
+/* A parsed expression, in the arena; its shape is template_expr.c's own. */
+struct expr;
 
 /* One expression (conditional expressions and below, no bare tuple). */
 int rg_mako_parse_expr(struct lex *lx, struct expr **out);
@@ -213,8 +198,8 @@ int rg_mako_declare_module(struct mk *mk, const char *name, size_t off);
 /* Set `name` to `v` in `scope` (&mk->locals or &mk->globals). */
 int rg_mako_bind(struct mk *mk, struct binding **scope, const char *name, const struct val *v);
 
-/* The value of the name expression `e`; `module` for <%! %> code. */
-int rg_mako_lookup(struct mk *mk, const struct expr *e, bool module, struct val *out);
+/* The value of the name `name` (at `off`); `module` for <%! %> code. */
+int rg_mako_lookup(struct mk *mk, const char *name, size_t off, bool module, struct val *out);
 
 /* The value of `e`; `module` for <%! %> code, which sees no context. */
 int rg_mako_eval(struct mk *mk, const struct expr *e, bool module, struct val *out);
