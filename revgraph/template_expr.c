@@ -120,6 +120,13 @@ int rg_mako_fail(struct mk *mk, size_t off, int code, const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
 
+/* A variable: a local (<% %>, for), or a module-level name (<%! %>). */
+struct binding {
+	const char *name;
+	struct val v;
+	struct binding *next;
+};
+
 static const char *const fn_names[] = {
 	"repr", "str", "comma", "context.get", "config.get_main_option", "re.split"
 };

@@ -53,6 +53,7 @@ __attribute__((format(printf, 4, 5)))
 #endif
 int rg_mako_fail(struct mk *mk, size_t off, int code, const char *fmt, ...);
 
+/* Valid Mako/Python outside the subset; what Mako or Python would refuse too. */
 #define UNSUPPORTED(mk, off, ...) rg_mako_fail((mk), (off), RG_EUNSUPPORTED, __VA_ARGS__)
 #define INVALID(mk, off, ...) rg_mako_fail((mk), (off), RG_EINVALID, __VA_ARGS__)
 
@@ -65,6 +66,7 @@ size_t rg_mako_utf8_valid(const unsigned char *s, size_t len);
 /* ------------------------------------------------------------------ */
 /* Values                                                              */
 
+/* A value: what Alembic passes to render() and what the subset computes from it. */
 enum vkind {
 	V_NONE, V_BOOL, V_STR, V_TUPLE, V_LIST, V_UNDEF, V_DATETIME,
 	V_CONFIG, V_CONTEXT, V_RE, V_FUNC
@@ -83,13 +85,7 @@ struct val {
 	enum fn fn;		/* V_FUNC */
 };
 
-/* A variable: a local (<% %>, for), or a module-level name (<%! %>). */
-struct binding {
-	const char *name;
-	struct val v;
-	struct binding *next;
-};
-
+/* A str value (the string is not copied). */
 static inline struct val mkstr(const char *s)
 {
 	struct val v = { V_STR, false, s, NULL, 0, F_REPR };
@@ -97,13 +93,13 @@ static inline struct val mkstr(const char *s)
 	return v;
 }
 
+/* A value of `kind` with nothing else set. */
 static inline struct val mkkind(enum vkind kind)
 {
 	struct val v = { kind, false, NULL, NULL, 0, F_REPR };
 
 	return v;
 }
-
 
 /* Python's type name of `v`, for messages. */
 const char *rg_mako_type_name(const struct val *v);
@@ -125,12 +121,14 @@ int rg_mako_strip(struct mk *mk, const char *s, const char **out);
 
 enum tkind { T_END, T_NEWLINE, T_NAME, T_STR, T_NUM, T_OP };
 
+/* A token of the text between lx->pos and lx->end. */
 struct tok {
 	enum tkind kind;
 	size_t off, len;	/* in mk->text */
 	const char *str;	/* T_STR: decoded value (arena) */
 };
 
+/* A tokenizer over one ${}, <% %> block or control line; tok is the current token. */
 struct lex {
 	struct mk *mk;
 	size_t pos, end;
@@ -144,6 +142,7 @@ struct lex {
 	struct tok tok;
 };
 
+/* Python identifier characters (non-ASCII is refused where a name is read). */
 static inline bool is_name_start(unsigned char c)
 {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
@@ -153,7 +152,6 @@ static inline bool is_name_char(unsigned char c)
 {
 	return is_name_start(c) || (c >= '0' && c <= '9');
 }
-
 
 /* A tokenizer over text[start..end): `code` for <% %>, `expr` for ${}; reads the first token. */
 int rg_mako_lex_init(struct lex *lx, struct mk *mk, size_t start, size_t end, bool code, bool expr);
