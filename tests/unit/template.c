@@ -1,9 +1,10 @@
 /*
- * Tests for revgraph/template.c: each Mako construct and Python expression
- * of the subset with its exact output (checked against Mako 1.2.4), every
- * error with its path:line and code, and every out-of-memory path.  The
- * byte-for-byte comparison with real Mako over random variables is
- * tests/conformance/test_mako_conformance.py.
+ * Tests for revgraph/template.c and the expression language it uses
+ * (revgraph/template_expr.c), both through rg_mako_render(): each Mako
+ * construct and Python expression of the subset with its exact output
+ * (checked against Mako 1.2.4), every error with its path:line and code,
+ * and every out-of-memory path.  The byte-for-byte comparison with real
+ * Mako over random variables is tests/conformance/test_mako_conformance.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
