@@ -230,25 +230,6 @@ size_t rg_mako_utf8_valid(const unsigned char *s, size_t len)
 	return n;
 }
 
-static void utf8_put(struct rg_str *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		rg_str_addch(out, (char)cp);
-	} else if (cp < 0x800) {
-		rg_str_addch(out, (char)(0xc0 | (cp >> 6)));
-		rg_str_addch(out, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		rg_str_addch(out, (char)(0xe0 | (cp >> 12)));
-		rg_str_addch(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		rg_str_addch(out, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		rg_str_addch(out, (char)(0xf0 | (cp >> 18)));
-		rg_str_addch(out, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		rg_str_addch(out, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		rg_str_addch(out, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /*
  * Non-ASCII code points known to be printable for Python 3.11's repr()
  * (str.isprintable() over each whole range); repr() of any other non-ASCII
@@ -539,7 +520,7 @@ static int lex_string(struct lex *lx, size_t start, size_t q, bool raw)
 				return UNSUPPORTED(mk, start, "the escape of U+%04X in a string literal is not supported",
 						   (unsigned)cp);
 			}
-			utf8_put(&s, cp);
+			rg_str_add_utf8(&s, cp);
 			break;
 		}
 		case 'N':
