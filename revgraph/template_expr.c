@@ -1160,7 +1160,7 @@ int rg_mako_lex_init(struct lex *lx, struct mk *mk, size_t start, size_t end, bo
 {
 	memset(lx, 0, sizeof(*lx));
 	lx->mk = mk;
-	lx->pos = lx->block_start = start;
+	lx->pos = start;
 	lx->end = end;
 	lx->code = code;
 	lx->expr = expr;

@@ -132,7 +132,6 @@ struct tok {
 struct lex {
 	struct mk *mk;
 	size_t pos, end;
-	size_t block_start;	/* code blocks: where the first line starts */
 	bool code;		/* a <% %> block: newlines end statements */
 	bool expr;		/* a ${} expression: Mako parses it as a module */
 	bool broken;		/* ${}: a line ended after a token, outside brackets */
