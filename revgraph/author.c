@@ -56,25 +56,6 @@ static uint32_t utf8_next(const unsigned char *s, size_t *n)
 	return c;
 }
 
-static void utf8_add(struct rg_str *out, uint32_t c)
-{
-	if (c < 0x80) {
-		rg_str_addch(out, (char)c);
-	} else if (c < 0x800) {
-		rg_str_addch(out, (char)(0xc0 | (c >> 6)));
-		rg_str_addch(out, (char)(0x80 | (c & 0x3f)));
-	} else if (c < 0x10000) {
-		rg_str_addch(out, (char)(0xe0 | (c >> 12)));
-		rg_str_addch(out, (char)(0x80 | ((c >> 6) & 0x3f)));
-		rg_str_addch(out, (char)(0x80 | (c & 0x3f)));
-	} else {
-		rg_str_addch(out, (char)(0xf0 | (c >> 18)));
-		rg_str_addch(out, (char)(0x80 | ((c >> 12) & 0x3f)));
-		rg_str_addch(out, (char)(0x80 | ((c >> 6) & 0x3f)));
-		rg_str_addch(out, (char)(0x80 | (c & 0x3f)));
-	}
-}
-
 /* Python's \w for one code point; non-ASCII through the C.UTF-8 character classes. */
 static bool is_word(uint32_t c, locale_t loc)
 {
@@ -107,7 +88,7 @@ int rg_author_slug(char **out, const char *message, int truncate)
 		if (is_word(c, loc)) {
 			if (!in_word && slug.len)
 				rg_str_addch(&slug, '_');
-			utf8_add(&slug, to_lower(c, loc));
+			rg_str_add_utf8(&slug, to_lower(c, loc));
 			in_word = true;
 		} else {
 			in_word = false;
@@ -430,7 +411,7 @@ int rg_author_file_name(struct rg_str *out, const char *tmpl, const char *rev, c
 			continue;
 		}
 		if (conv == 'c') {
-			utf8_add(out, (uint32_t)ival);
+			rg_str_add_utf8(out, (uint32_t)ival);
 			continue;
 		}
 		{

@@ -102,6 +102,25 @@ void rg_str_addchars(struct rg_str *s, char c, size_t n)
 	s->buf[s->len] = '\0';
 }
 
+void rg_str_add_utf8(struct rg_str *s, uint32_t cp)
+{
+	if (cp < 0x80) {
+		rg_str_addch(s, (char)cp);
+	} else if (cp < 0x800) {
+		rg_str_addch(s, (char)(0xc0 | (cp >> 6)));
+		rg_str_addch(s, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		rg_str_addch(s, (char)(0xe0 | (cp >> 12)));
+		rg_str_addch(s, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		rg_str_addch(s, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		rg_str_addch(s, (char)(0xf0 | (cp >> 18)));
+		rg_str_addch(s, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		rg_str_addch(s, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		rg_str_addch(s, (char)(0x80 | (cp & 0x3f)));
+	}
+}
+
 void rg_str_vaddf(struct rg_str *s, const char *fmt, va_list ap)
 {
 	va_list cp;

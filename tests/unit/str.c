@@ -115,6 +115,31 @@ static void test_grow_checks_overflow(void **state)
 	free(p);
 }
 
+static void test_add_utf8(void **state)
+{
+	struct rg_str s = RG_STR_INIT;
+
+	(void)state;
+	/* the last code point of each length, and the first of the next */
+	rg_str_add_utf8(&s, 0x41);
+	rg_str_add_utf8(&s, 0x7f);
+	rg_str_add_utf8(&s, 0x80);
+	rg_str_add_utf8(&s, 0xe9);
+	rg_str_add_utf8(&s, 0x7ff);
+	rg_str_add_utf8(&s, 0x800);
+	rg_str_add_utf8(&s, 0x20ac);
+	rg_str_add_utf8(&s, 0xffff);
+	rg_str_add_utf8(&s, 0x10000);
+	rg_str_add_utf8(&s, 0x1f600);
+	rg_str_add_utf8(&s, 0x10ffff);
+	assert_int_equal(s.len, 1 + 1 + 2 + 2 + 2 + 3 + 3 + 3 + 4 + 4 + 4);
+	assert_memory_equal(s.buf,
+			    "A\x7f" "\xc2\x80" "\xc3\xa9" "\xdf\xbf" "\xe0\xa0\x80" "\xe2\x82\xac"
+			    "\xef\xbf\xbf" "\xf0\x90\x80\x80" "\xf0\x9f\x98\x80" "\xf4\x8f\xbf\xbf",
+			    s.len + 1);
+	rg_str_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_detach_gives_ownership),
 		cmocka_unit_test(test_long_error_message),
 		cmocka_unit_test(test_grow_checks_overflow),
+		cmocka_unit_test(test_add_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,10 @@
 /*
- * Tests for revgraph/template.c: each Mako construct and Python expression
- * of the subset with its exact output (checked against Mako 1.2.4), every
- * error with its path:line and code, and every out-of-memory path.  The
- * byte-for-byte comparison with real Mako over random variables is
- * tests/conformance/test_mako_conformance.py.
+ * Tests for revgraph/template.c and the expression language it uses
+ * (revgraph/template_expr.c), both through rg_mako_render(): each Mako
+ * construct and Python expression of the subset with its exact output
+ * (checked against Mako 1.2.4), every error with its path:line and code,
+ * and every out-of-memory path.  The byte-for-byte comparison with real
+ * Mako over random variables is tests/conformance/test_mako_conformance.py.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -101,6 +102,8 @@ static const struct ok_case ok_cases[] = {
 	{ "${'''x'y''' + \"\"\"z\"\"\"}", "x'yz" },
 	{ "${'\\x41\\u00e9\\U0001F600\\101\\t\\n\\\\\\'\\q\\\n'}", "A\xc3\xa9\xf0\x9f\x98\x80" "A\t\n\\'\\q" },
 	{ "${u'x' R'\\n'}", "x\\n" },
+	{ "${'\\a\\b\\f\\r\\v\\\"'}|${'a\\\r\nb'}", "\a\b\f\r\v\"|ab" },
+	{ "${repr('\\U0001F600')} ${repr('\xf0\x9f\x98\x80')}", "'\xf0\x9f\x98\x80' '\xf0\x9f\x98\x80'" },
 	/* filters */
 	{ "${down_revision | comma,n}", "1975ea83b712, 27c6a30d7c24" },
 	{ "${down_revision | n, comma}", "1975ea83b712, 27c6a30d7c24" },
@@ -140,6 +143,13 @@ static const struct ok_case ok_cases[] = {
 	{ "${repr([])} ${repr(['a', None])} ${['a'] + ['b']} ${'a' in ['a']}", "[] ['a', None] ['a', 'b'] True" },
 	{ "${() == []} ${None == 'None'} ${True == True} ${(None,) == (None,)}", "False False True True" },
 	{ "${not not message}", "True" },
+	{ "${nothing == UNDEFINED} ${nothing == None}", "True False" },
+	/* a bare tuple: a statement's value, a `for` over one, and the truth of sequences */
+	{ "<% x = message, up_revision %>${x}", "('add a column', 'ae1027a6acf')" },
+	{ "<%\r\n  x = 'a',\r\n%>${x}", "('a',)" },
+	{ "% for c in 'a', message:\n${c}\n% endfor\n", "a\nadd a column\n" },
+	{ "% if down_revision:\ny\n% endif\n% if ():\nn\n% endif\n% if []:\nn\n% endif\n"
+	  "% if ['']:\nz\n% endif\n", "y\nz\n" },
 	{ "${'a' if '' else 'b' if None else 'c'}", "c" },
 	/* % formatting and + */
 	{ "${'%s_upgrades' % 'engine1'}", "engine1_upgrades" },
@@ -177,6 +187,7 @@ static const struct ok_case ok_cases[] = {
 	{ "<% import re %>${re.split('\\\\D\\\\W?\\\\.', 'a-.b.c')}", "['', '', 'c']" },
 	{ "<% import re %>${re.split('.x', '\\u00e9x\\u4e2dx')}", "['', '', '']" },
 	{ "<% import re %>${re.split('[\\\\s,]\\\\n', 'a,\\nb')}", "['a', 'b']" },
+	{ "<% import re %>${re.split('\\\\t', 'a\\tb')} ${re.split('[\\\\t;]', 'a;b\\tc')}", "['a', 'b'] ['a', 'b', 'c']" },
 	/* control lines */
 	{ "<%!\nimport re\n%>\n% for d in re.split(r',\\s*', config.get_main_option(\"databases\")):\n"
 	  "[${d}]\n% endfor\n", "\n[engine1]\n[engine2]\n" },
@@ -469,6 +480,13 @@ static const struct err_case err_cases[] = {
 	{ "${config.get_main_option()}", 1, I, "TypeError: get_main_option() takes 1 or 2 arguments" },
 	{ "${nothing()}", 1, I, "TypeError: 'Undefined' object is not callable" },
 	{ "${message()}", 1, I, "TypeError: 'str' object is not callable" },
+	{ "${True()}", 1, I, "TypeError: 'bool' object is not callable" },
+	{ "${[]()}", 1, I, "TypeError: 'list' object is not callable" },
+	{ "${None.x}", 1, I, "AttributeError: 'NoneType' object has no attribute 'x'" },
+	{ "${None.__class__}", 1, U, "the attribute '__class__' of a NoneType value is not supported" },
+	{ "<%\n  x = 'a\n%>", 2, I, "unterminated string literal" },
+	{ "${message '''a\rb'''}", 1, U, "unsupported Python syntax at ''''a\\rb''''" },
+	{ "${message.if}", 1, U, "unsupported Python syntax at 'if'" },
 	{ "${message + None}", 1, I, "TypeError: unsupported operand types for +: 'str' and 'NoneType'" },
 	{ "${message in None}", 1, I, "TypeError: argument of type 'NoneType' is not iterable" },
 	{ "${None in message}", 1, I, "TypeError: 'in <string>' requires string as left operand, not NoneType" },
@@ -550,29 +568,16 @@ static void test_nul_and_depth(void **state)
 	rg_str_release(&out);
 }
 
-/* Every allocation of a render using every construct fails in turn. */
-static void test_out_of_memory(void **state)
+/* Every allocation of rendering `text` fails in turn; each is reported, then it renders `want`. */
+static void check_out_of_memory(const char *text, const char *want_text, int min_failures)
 {
-	static const char text[] =
-		"<%!\nimport re\nSEP = '|'\n%>\"\"\"${message}\n## c\n"
-		"${down_revision | comma,n} ${repr(branch_labels)} ${' x ' | trim} ${depends_on}\n"
-		"<% db_names = config.get_main_option(\"databases\") %>\n"
-		"% for db_name in re.split(r'[,;]\\s*', db_names):\n"
-		"% if db_name == 'engine1':\n"
-		"${context.get(\"%s_upgrades\" % db_name, \"pass\")}${SEP}${'a' + db_name}\n"
-		"% elif True:\n${(db_name, None)} ${str(db_name)}\n% endif\n"
-		"% endfor\n"
-		"% for c in 'ab':\n${c}\\\n% endfor\n";
 	struct rg_mako_vars v = std_vars();
 	struct rg_str out = RG_STR_INIT, want = RG_STR_INIT;
 	unsigned long n;
 	int failures = 0;
 
-	(void)state;
 	assert_int_equal(rg_mako_render("t.mako", text, strlen(text), &v, &want), 0);
-	assert_string_equal(want.buf,
-			    "\"\"\"add a column\n1975ea83b712, 27c6a30d7c24 ('lib',) x None\n\n"
-			    "pass|aengine1\n('engine2', None) engine2\nab");
+	assert_string_equal(want.buf, want_text);
 	for (n = 1;; n++) {
 		int r;
 
@@ -586,10 +591,40 @@ static void test_out_of_memory(void **state)
 		rg_str_release(&out);
 		failures++;
 	}
-	assert_true(failures > 20);
+	assert_true(failures >= min_failures);
 	assert_string_equal(out.buf, want.buf);
 	rg_str_release(&out);
 	rg_str_release(&want);
+}
+
+/* Every allocation of a render using every construct fails in turn. */
+static void test_out_of_memory(void **state)
+{
+	static const char text[] =
+		"<%!\nimport re\nSEP = '|'\n%>\"\"\"${message}\n## c\n"
+		"${down_revision | comma,n} ${repr(branch_labels)} ${' x ' | trim} ${depends_on}\n"
+		"<% db_names = config.get_main_option(\"databases\") %>\n"
+		"% for db_name in re.split(r'[,;]\\s*', db_names):\n"
+		"% if db_name == 'engine1':\n"
+		"${context.get(\"%s_upgrades\" % db_name, \"pass\")}${SEP}${'a' + db_name}\n"
+		"% elif True:\n${(db_name, None)} ${str(db_name)}\n% endif\n"
+		"% endfor\n"
+		"% for c in 'ab':\n${c}\\\n% endfor\n";
+
+	(void)state;
+	check_out_of_memory(text,
+			    "\"\"\"add a column\n1975ea83b712, 27c6a30d7c24 ('lib',) x None\n\n"
+			    "pass|aengine1\n('engine2', None) engine2\nab", 21);
+}
+
+/* The same for the expression paths the template above does not take. */
+static void test_out_of_memory_expressions(void **state)
+{
+	(void)state;
+	check_out_of_memory("<% t = message, up_revision %>${t} ${'%r-%s' % (t, depends_on)}"
+			    "${'\\x41' '\\u00e9'}${down_revision + ('x',)}",
+			    "('add a column', 'ae1027a6acf') ('add a column', 'ae1027a6acf')-None"
+			    "A\xc3\xa9('1975ea83b712', '27c6a30d7c24', 'x')", 10);
 }
 
 /* A failed allocation in the error message itself still reports something. */
@@ -627,6 +662,7 @@ int main(void)
 		cmocka_unit_test(test_merge_config_errors),
 		cmocka_unit_test(test_nul_and_depth),
 		cmocka_unit_test(test_out_of_memory),
+		cmocka_unit_test(test_out_of_memory_expressions),
 		cmocka_unit_test(test_out_of_memory_in_errors),
 	};
 

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct rg_str {
 	char *buf;
@@ -32,6 +33,8 @@ void rg_str_add(struct rg_str *s, const char *data, size_t len);
 void rg_str_adds(struct rg_str *s, const char *cstr);
 void rg_str_addch(struct rg_str *s, char c);
 void rg_str_addchars(struct rg_str *s, char c, size_t n);
+/** Append the UTF-8 encoding of the code point `cp` (at most U+10FFFF). */
+void rg_str_add_utf8(struct rg_str *s, uint32_t cp);
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
