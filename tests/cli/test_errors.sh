@@ -102,6 +102,10 @@ aaaa1111 -> cccc3333 (head), m cccc3333
     - "$T/boomlite" "$RG" "$T/p3/lite.ini"
   lite_failed="FAILED: SQLite needs libsqlite3, which could not be loaded: libsqlite3.so.0 has no sqlite3_bind_text"
   check "current without libsqlite3" 255 "$lite_failed" -- nolite "$RG" -c "$T/p3/lite.ini" current
+  # the example's rebuilds are replayed into an in-memory SQLite database for --sql:
+  # the one line, and no partial script
+  check "upgrade --sql with rebuilds without libsqlite3" 255 "$lite_failed" -- \
+    nolite "$RG" -c "$ROOT/versions-example/alembic.ini" upgrade heads --sql
   truth "no database file made without libsqlite3" test ! -e "$T/p3/lite.db"
   check "upgrade to aaaa1111" 0 "" -- quiet "$RG" -c "$T/p3/lite.ini" upgrade aaaa1111
   cp "$T/p3/lite.db" "$T/p3/lite.before"
